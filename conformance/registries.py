@@ -1,0 +1,210 @@
+"""Registry processes the harness starts on loopback: the bundled reference server and Debian's distribution.
+
+The conformance plugin, the harness's own tests and the load tools all need a registry to talk to. This
+module owns starting one as a child process, waiting until `GET /v2/` answers 200, and stopping it.
+It never imports `reference_server`: the bundled server is started as `python -m reference_server`,
+so the checker and the registry it checks stay separate programs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+DISTRIBUTION_BINARY = "docker-registry"
+
+
+class RegistryStartError(RuntimeError):
+    """A registry process did not become ready; the message carries its output."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """Return a TCP port that is free on `host` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[bytes], log_path: Path, timeout: float) -> None:
+    """Poll `GET {url}/v2/` until it answers 200 (or 401 when auth is on); raise with the log otherwise."""
+    deadline = time.monotonic() + timeout
+    last_error = "no answer yet"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RegistryStartError(
+                f"registry process exited with {process.returncode} before it was ready:\n{_tail(log_path)}"
+            )
+        try:
+            response = httpx.get(f"{url}/v2/", timeout=2.0)
+            if response.status_code in (200, 401):
+                return
+            last_error = f"GET /v2/ answered {response.status_code}"
+        except httpx.HTTPError as exc:
+            last_error = f"{type(exc).__name__}: {exc}"
+        time.sleep(0.05)
+    raise RegistryStartError(f"registry at {url} not ready after {timeout:.0f} s ({last_error}):\n{_tail(log_path)}")
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@dataclass
+class RegistryProcess:
+    """A registry child process on loopback: its base URL, data directory and log file."""
+
+    url: str
+    data_dir: Path
+    log_path: Path
+    process: subprocess.Popen[bytes]
+    _owned_dirs: list[Path] = field(default_factory=list)
+
+    @property
+    def host(self) -> str:
+        """`host:port` of the registry, as the OCI_REGISTRY variable spells it."""
+        return self.url.split("://", 1)[1]
+
+    def kill(self) -> None:
+        """Stop the process at once with SIGKILL (crash tests use this); data stays on disk."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """Stop the process (SIGTERM, then SIGKILL after 10 s) and remove directories it owns."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        for directory in self._owned_dirs:
+            shutil.rmtree(directory, ignore_errors=True)
+
+    def __enter__(self) -> RegistryProcess:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def _spawn(argv: Sequence[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    log = log_path.open("ab")
+    try:
+        return subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
+        )
+    finally:
+        log.close()
+
+
+def start_reference_server(
+    *,
+    data_dir: Path | None = None,
+    port: int | None = None,
+    extra_args: Sequence[str] = (),
+    timeout: float = 30.0,
+) -> RegistryProcess:
+    """Start the bundled reference server (`python -m reference_server`) on 127.0.0.1 and wait for it.
+
+    `data_dir` defaults to a fresh temporary directory that `stop()` removes. `extra_args` are passed
+    through (`--workers 2`, `--no-delete`, `--auth token`, ...).
+    """
+    owned: list[Path] = []
+    if data_dir is None:
+        data_dir = Path(tempfile.mkdtemp(prefix="registry-harness-ref-"))
+        owned.append(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir.parent / f"{data_dir.name}.log"
+    port = port or free_port()
+    argv = [
+        sys.executable, "-m", "reference_server",
+        "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir), *extra_args,
+    ]
+    process = _spawn(argv, log_path)
+    url = f"http://127.0.0.1:{port}"
+    registry = RegistryProcess(url, data_dir, log_path, process, owned)
+    owned.append(log_path)
+    try:
+        wait_until_ready(url, process, log_path, timeout)
+    except BaseException:
+        registry.stop()
+        raise
+    return registry
+
+
+def distribution_available() -> bool:
+    """True when Debian's `docker-registry` (CNCF distribution 2.8.2) is installed."""
+    return shutil.which(DISTRIBUTION_BINARY) is not None
+
+
+def distribution_config(root: Path, port: int, auth_yaml: str = "") -> str:
+    """The YAML config for distribution on 127.0.0.1:`port`, storing under `root`, deletes enabled."""
+    config = (
+        "version: 0.1\n"
+        "log: {level: error, accesslog: {disabled: true}}\n"
+        "storage:\n"
+        f"  filesystem: {{rootdirectory: {root}}}\n"
+        "  delete: {enabled: true}\n"
+        "  maintenance: {uploadpurging: {enabled: false}}\n"
+        "http:\n"
+        f"  addr: 127.0.0.1:{port}\n"
+    )
+    return config + auth_yaml
+
+
+def start_distribution(*, auth_yaml: str = "", timeout: float = 30.0) -> RegistryProcess:
+    """Start Debian's distribution 2.8.2 on a free loopback port with a temporary root and wait for it.
+
+    `auth_yaml` is appended to the config verbatim (an `auth:` section for basic or token auth).
+    """
+    if not distribution_available():
+        raise RegistryStartError(f"{DISTRIBUTION_BINARY} is not installed (apt-get install docker-registry)")
+    workdir = Path(tempfile.mkdtemp(prefix="registry-harness-distribution-"))
+    data_dir = workdir / "data"
+    data_dir.mkdir()
+    port = free_port()
+    config_path = workdir / "config.yml"
+    config_path.write_text(distribution_config(data_dir, port, auth_yaml))
+    log_path = workdir / "registry.log"
+    process = _spawn([DISTRIBUTION_BINARY, "serve", str(config_path)], log_path)
+    registry = RegistryProcess(f"http://127.0.0.1:{port}", data_dir, log_path, process, [workdir])
+    try:
+        wait_until_ready(registry.url, process, log_path, timeout)
+    except BaseException:
+        registry.stop()
+        raise
+    return registry
+
+
+@contextlib.contextmanager
+def running_reference_server(**kwargs: object) -> Iterator[RegistryProcess]:
+    """Context manager around `start_reference_server`."""
+    registry = start_reference_server(**kwargs)  # type: ignore[arg-type]
+    try:
+        yield registry
+    finally:
+        registry.stop()

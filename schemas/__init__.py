@@ -1,0 +1,1 @@
+"""registry-harness schemas: JSON Schemas for every document the registry protocol carries."""
