@@ -1,0 +1,1 @@
+"""pytest plugin of registry-harness conformance (being written)."""
