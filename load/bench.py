@@ -1,0 +1,206 @@
+"""`python -m load.bench`: our reference server and distribution 2.8.2 side by side, on loopback.
+
+The command starts both registries itself (through `conformance.registries`), then for every blob
+size and concurrency pushes and pulls against both, alternating which registry goes first from row
+to row so machine noise hits both. It prints one table (MB/s, ops/s, p50/p95 latency per registry
+and the ours/distribution ratio), the servers' peak memory while one large blob goes through, and
+the project's speed targets with the measured figures. Pushes are monolithic `POST` + `PUT` with the
+body (what real clients do for a whole blob); every pull is verified by length and digest.
+This is a benchmark that prints figures, never a test that asserts speed. All traffic goes to
+127.0.0.1 and every cell is bounded in count and time. Exits 1 if any operation failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+
+from conformance.registries import (
+    RegistryProcess,
+    RegistryStartError,
+    start_distribution,
+    start_reference_server,
+)
+from load.bench_client import CellPlan, CellResult, delete_blobs, run_pull_cell, run_push_cell
+from load.bench_memory import MemoryResult, measure_memory
+from load.bench_payload import DEFAULT_POOL_SIZE, BlobPool, Payload
+from load.bench_report import (
+    DISTRIBUTION,
+    OURS,
+    Row,
+    evaluate_targets,
+    format_size,
+    memory_json,
+    parse_size,
+    render_memory,
+    render_table,
+    render_targets,
+)
+
+DEFAULT_SIZES = "4KiB,1MiB,32MiB,256MiB"
+DEFAULT_CONCURRENCY = "1,8"
+MAX_DURATION = 120.0
+MAX_COUNT = 100_000
+PUSH_NOTE = (
+    "push = POST /blobs/uploads/ + PUT <Location>&digest= with the whole body streamed in 1 MiB slices "
+    "(monolithic, like real clients sending a whole blob); pull = GET verified by length and sha256."
+)
+
+
+def default_count(size: int) -> int:
+    """How many operations a cell may run at most, by blob size (the duration usually ends it first)."""
+    if size <= 64 << 10:
+        return 2000
+    if size <= 2 << 20:
+        return 400
+    if size <= 64 << 20:
+        return 48
+    return 8
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="python -m load.bench", description=__doc__.split("\n\n")[0])
+    add = parser.add_argument
+    add("--sizes", default=None, help=f"blob sizes, comma-separated (default {DEFAULT_SIZES})")
+    add("--concurrency", default=None, help=f"thread counts, comma-separated (default {DEFAULT_CONCURRENCY})")
+    add("--duration", type=float, default=None, help="seconds per cell at most (default 4)")
+    add("--count", type=int, default=None, help="operations per cell at most (default by size)")
+    add("--memory-size", default=None, help="blob size for the memory check, 0 to skip (default 1GiB)")
+    add("--workers", type=int, default=None, help="--workers passed to our server")
+    add("--json", type=Path, default=None, help="write all figures to this JSON file")
+    add("--quick", action="store_true", help="tiny sizes and counts: a smoke run in seconds")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    sizes = args.sizes or ("4KiB,64KiB" if quick else DEFAULT_SIZES)
+    args.sizes = [parse_size(s) for s in sizes.split(",")]
+    concurrency = args.concurrency or ("1,2" if quick else DEFAULT_CONCURRENCY)
+    args.concurrency = [int(c) for c in concurrency.split(",")]
+    args.duration = args.duration if args.duration is not None else (1.0 if quick else 4.0)
+    args.memory_size = parse_size(args.memory_size or ("8MiB" if quick else "1GiB"))
+    if quick and args.count is None:
+        args.count = 6
+    if not 0 < args.duration <= MAX_DURATION:
+        parser.error(f"--duration must be in (0, {MAX_DURATION:.0f}]")
+    if args.count is not None and not 0 < args.count <= MAX_COUNT:
+        parser.error(f"--count must be in [1, {MAX_COUNT}]")
+    if any(size < 16 for size in args.sizes) or 0 < args.memory_size < 16:
+        parser.error("sizes must be at least 16 bytes (every blob carries a unique 16-byte suffix)")
+    if any(c < 1 or c > 64 for c in args.concurrency):
+        parser.error("--concurrency values must be between 1 and 64")
+    return args
+
+
+def start_registries(stack: ExitStack, workers: int | None) -> dict[str, RegistryProcess]:
+    """Start our server and distribution; both are stopped when `stack` closes."""
+    extra = ["--workers", str(workers)] if workers else []
+    ours = stack.enter_context(start_reference_server(extra_args=extra))
+    theirs = stack.enter_context(start_distribution())
+    return {OURS: ours, DISTRIBUTION: theirs}
+
+
+def run_rows(registries: dict[str, RegistryProcess], pool: BlobPool, args: argparse.Namespace) -> list[Row]:
+    """Every (size, concurrency) row: push then pull on both registries, alternating who goes first."""
+    rows: list[Row] = []
+    for number, (size, concurrency) in enumerate(itertools.product(args.sizes, args.concurrency)):
+        order = [OURS, DISTRIBUTION] if number % 2 == 0 else [DISTRIBUTION, OURS]
+        count = max(args.count or default_count(size), concurrency)
+        repo = f"bench/s{format_size(size).lower()}-c{concurrency}"
+        pushes: dict[str, CellResult] = {}
+        pulls: dict[str, CellResult] = {}
+        stored: dict[str, list[Payload]] = {}
+        plans = {
+            name: CellPlan(name, registries[name].url, repo, size, concurrency, count, args.duration)
+            for name in order
+        }
+        for name in order:
+            pushes[name], stored[name] = run_push_cell(plans[name], pool)
+        for name in order:
+            pulls[name] = run_pull_cell(plans[name], stored[name])
+        for name in order:
+            delete_blobs(registries[name].url, repo, stored[name])
+        rows.append(Row(size, concurrency, "push", pushes[OURS], pushes[DISTRIBUTION]))
+        rows.append(Row(size, concurrency, "pull", pulls[OURS], pulls[DISTRIBUTION]))
+        print(f"  done {format_size(size)} x{concurrency}", file=sys.stderr, flush=True)
+    return rows
+
+
+def run_memory(registries: dict[str, RegistryProcess], pool: BlobPool, size: int) -> dict[str, MemoryResult]:
+    """Peak RSS around one `size` blob on each registry."""
+    return {
+        name: measure_memory(name, registry.url, registry.process.pid, pool=pool, size=size)
+        for name, registry in registries.items()
+    }
+
+
+def problems(rows: Sequence[Row], memory: dict[str, MemoryResult]) -> list[str]:
+    """Every failed operation or unverified pull, as readable lines."""
+    found = []
+    for row in rows:
+        for cell in (row.ours, row.distribution):
+            if cell.failures:
+                found.append(f"{cell.registry} {cell.op} {format_size(cell.size)} x{cell.concurrency}: "
+                             f"{cell.failures} failed ({cell.first_error})")
+            if cell.op == "pull" and cell.verified != cell.ops:
+                unverified = cell.ops - cell.verified
+                found.append(f"{cell.registry} pull {format_size(cell.size)}: {unverified} unverified")
+    found.extend(f"{name} memory run: {res.error}" for name, res in memory.items() if not res.verified)
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; print the tables; return the exit status."""
+    args = parse_args(argv)
+    began = time.time()
+    largest = max([*args.sizes, args.memory_size])
+    pool = BlobPool(min(DEFAULT_POOL_SIZE, max(largest, 1 << 20)))
+    with ExitStack() as stack:
+        try:
+            registries = start_registries(stack, args.workers)
+        except RegistryStartError as exc:
+            print(f"load.bench: cannot start the registries: {exc}", file=sys.stderr)
+            return 2
+        print(f"ours: {registries[OURS].url}  distribution: {registries[DISTRIBUTION].url}", file=sys.stderr)
+        rows = run_rows(registries, pool, args)
+        memory = run_memory(registries, pool, args.memory_size) if args.memory_size else {}
+
+    targets = evaluate_targets(rows, memory)
+    print(PUSH_NOTE)
+    print(render_table(rows))
+    if memory:
+        print()
+        print(f"server RSS (process tree) around one {format_size(args.memory_size)} push + verified pull:")
+        print(render_memory(list(memory.values())))
+    print()
+    print("targets:")
+    print(render_targets(targets))
+    found = problems(rows, memory)
+    for line in found:
+        print(f"FAILURE: {line}")
+    if args.json:
+        document = {
+            "started": began,
+            "seconds": round(time.time() - began, 2),
+            "note": PUSH_NOTE,
+            "settings": {
+                "sizes": args.sizes, "concurrency": args.concurrency, "duration": args.duration,
+                "count": args.count, "workers": args.workers, "memory_size": args.memory_size,
+            },
+            "rows": [row.as_json() for row in rows],
+            "memory": {name: memory_json(result) for name, result in memory.items()},
+            "targets": targets,
+            "failures": found,
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(document, indent=2))
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""Benchmark figures: per-cell statistics, the side-by-side table, targets and the JSON document.
+
+Each row pairs the same (size, concurrency, operation) cell run against our server and against
+distribution; the ratio is ours / distribution on throughput (MB/s and ops/s give the same ratio for a
+fixed size). Latency percentiles use the nearest-rank method over all successful operations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from load.bench_client import CellResult
+from load.bench_memory import MemoryResult
+
+OURS = "ours"
+DISTRIBUTION = "distribution"
+MB = 1_000_000
+
+
+def format_size(size: int) -> str:
+    """`4KiB`, `1MiB`, `256MiB`, `1GiB` or plain bytes."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return f"{size}B"
+
+
+def parse_size(text: str) -> int:
+    """Inverse of `format_size`, also accepting `K`/`M`/`G`, `KB`/`MB`/`GB` (binary) and plain bytes."""
+    value = text.strip().upper().removesuffix("B").removesuffix("I")
+    factors = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    if value and value[-1] in factors:
+        return int(float(value[:-1]) * factors[value[-1]])
+    return int(value)
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile (0 for an empty list)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def cell_figures(cell: CellResult) -> dict[str, float | int | str]:
+    """The reported numbers of one cell."""
+    wall = cell.wall_seconds or float("nan")
+    return {
+        "ops": cell.ops,
+        "failures": cell.failures,
+        "verified": cell.verified,
+        "seconds": round(cell.wall_seconds, 4),
+        "mb_per_s": round(cell.bytes_moved / MB / wall, 2) if cell.ops else 0.0,
+        "ops_per_s": round(cell.ops / wall, 2) if cell.ops else 0.0,
+        "p50_ms": round(percentile(cell.latencies, 0.50) * 1000, 2),
+        "p95_ms": round(percentile(cell.latencies, 0.95) * 1000, 2),
+        "first_error": cell.first_error,
+    }
+
+
+@dataclass
+class Row:
+    """One (size, concurrency, operation) cell for both registries."""
+
+    size: int
+    concurrency: int
+    op: str
+    ours: CellResult
+    distribution: CellResult
+
+    @property
+    def ratio(self) -> float | None:
+        """Ours / distribution throughput, or None when distribution moved nothing."""
+        theirs = cell_figures(self.distribution)["ops_per_s"]
+        mine = cell_figures(self.ours)["ops_per_s"]
+        assert isinstance(theirs, float) and isinstance(mine, float)
+        return round(mine / theirs, 2) if theirs else None
+
+    def as_json(self) -> dict[str, object]:
+        """The row as a JSON-ready dict."""
+        return {
+            "size": self.size,
+            "size_label": format_size(self.size),
+            "concurrency": self.concurrency,
+            "op": self.op,
+            OURS: cell_figures(self.ours),
+            DISTRIBUTION: cell_figures(self.distribution),
+            "ratio": self.ratio,
+        }
+
+
+def render_table(rows: Sequence[Row]) -> str:
+    """The side-by-side text table."""
+    header = (
+        f"{'size':>7} {'conc':>4} {'op':<4} | {'ours MB/s':>9} {'ops/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"| {'dist MB/s':>9} {'ops/s':>8} {'p50 ms':>8} {'p95 ms':>8} | {'ours/dist':>9}"
+    )
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        ours, theirs = cell_figures(row.ours), cell_figures(row.distribution)
+        ratio = "n/a" if row.ratio is None else f"{row.ratio:.2f}x"
+        lines.append(
+            f"{format_size(row.size):>7} {row.concurrency:>4} {row.op:<4} | "
+            f"{ours['mb_per_s']:>9} {ours['ops_per_s']:>8} {ours['p50_ms']:>8} {ours['p95_ms']:>8} | "
+            f"{theirs['mb_per_s']:>9} {theirs['ops_per_s']:>8} {theirs['p50_ms']:>8} {theirs['p95_ms']:>8} | "
+            f"{ratio:>9}"
+        )
+    return "\n".join(lines)
+
+
+def render_memory(results: Sequence[MemoryResult]) -> str:
+    """The memory table: peak RSS of each server's process tree around one large blob."""
+    header = (
+        f"{'registry':<13} {'blob':>7} | {'before MiB':>10} {'during MiB':>10} {'after MiB':>10} "
+        f"| {'growth':>8} | ok"
+    )
+    lines = [header, "-" * len(header)]
+    for result in results:
+        status = "verified" if result.verified else f"FAILED {result.error}"
+        lines.append(
+            f"{result.registry:<13} {format_size(result.blob_size):>7} | {result.before_mib:>10.1f} "
+            f"{result.during_mib:>10.1f} {result.after_mib:>10.1f} | {result.growth_mib:>8.1f} | {status}"
+        )
+    return "\n".join(lines)
+
+
+def memory_json(result: MemoryResult) -> dict[str, object]:
+    """One memory measurement as a JSON-ready dict."""
+    return {
+        "blob_size": result.blob_size,
+        "before_mib": round(result.before_mib, 1),
+        "during_mib": round(result.during_mib, 1),
+        "after_mib": round(result.after_mib, 1),
+        "growth_mib": round(result.growth_mib, 1),
+        "verified": result.verified,
+        "error": result.error,
+    }
+
+
+FLAT_MEMORY_MIB = 64.0
+
+
+def evaluate_targets(rows: Sequence[Row], memory: dict[str, MemoryResult]) -> list[dict[str, object]]:
+    """The project's speed targets, each with the measured ratio (or growth) and whether it is met."""
+    largest = max((row.size for row in rows), default=0)
+    smallest = min((row.size for row in rows), default=0)
+
+    def ratios(size: int, op: str) -> list[float]:
+        return [row.ratio for row in rows if row.size == size and row.op == op and row.ratio is not None]
+
+    targets: list[dict[str, object]] = []
+    checks = [
+        (f"{format_size(largest)} push >= 3x distribution", largest, "push", 3.0),
+        (f"{format_size(largest)} pull >= 1x distribution", largest, "pull", 1.0),
+        (f"{format_size(smallest)} push ops/s >= 3x distribution", smallest, "push", 3.0),
+        (f"{format_size(smallest)} GET ops/s >= 3x distribution", smallest, "pull", 3.0),
+    ]
+    for name, size, op, wanted in checks:
+        measured = ratios(size, op)
+        worst = min(measured) if measured else None
+        targets.append({"target": name, "measured": worst, "met": worst is not None and worst >= wanted})
+    if OURS in memory:
+        ours = memory[OURS]
+        flat = f"growth < {FLAT_MEMORY_MIB:.0f} MiB"
+        targets.append({
+            "target": f"server memory flat for a {format_size(ours.blob_size)} blob ({flat})",
+            "measured": round(ours.growth_mib, 1),
+            "met": ours.verified and ours.growth_mib < FLAT_MEMORY_MIB,
+        })
+    return targets
+
+
+def render_targets(targets: Sequence[dict[str, object]]) -> str:
+    """One line per target: met / NOT met and the worst measured figure."""
+    return "\n".join(
+        f"  [{'met' if target['met'] else 'NOT met'}] {target['target']}: measured {target['measured']}"
+        for target in targets
+    )

@@ -1,0 +1,106 @@
+"""Smoke test of `python -m load.bench --quick` plus the benchmark's payload and statistics helpers.
+
+These assert behaviour (both registries started, every cell ran, every pull verified, the table and
+JSON carry every figure), never speed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from load.bench_payload import SLICE, BlobPool
+from load.bench_report import format_size, parse_size, percentile
+from tests.support.clients import require_tools
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CELL_KEYS = {
+    "ops", "failures", "verified", "seconds", "mb_per_s", "ops_per_s", "p50_ms", "p95_ms", "first_error",
+}
+
+
+def test_quick_benchmark_runs_both_registries_and_verifies_every_pull(tmp_path: Path) -> None:
+    require_tools("docker-registry")
+    figures = tmp_path / "bench.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "load.bench", "--quick", "--sizes", "4KiB,20000", "--concurrency", "1,3",
+         "--count", "4", "--duration", "2", "--memory-size", "3MiB", "--json", str(figures)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=150, check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    output = completed.stdout
+
+    table_lines = [line for line in output.splitlines() if " push |" in line or " pull |" in line]
+    assert len(table_lines) == 2 * 2 * 2
+    assert all(line.rstrip().endswith("x") for line in table_lines), table_lines
+    assert "ours/dist" in output and "p95 ms" in output
+    assert "server RSS" in output and "targets:" in output
+    assert "FAILURE" not in output
+
+    document = json.loads(figures.read_text())
+    rows = document["rows"]
+    assert [(r["size"], r["concurrency"], r["op"]) for r in rows] == [
+        (size, concurrency, op) for size in (4096, 20000) for concurrency in (1, 3) for op in ("push", "pull")
+    ]
+    for row in rows:
+        for registry in ("ours", "distribution"):
+            cell = row[registry]
+            assert set(cell) == CELL_KEYS
+            assert cell["failures"] == 0, cell["first_error"]
+            assert cell["ops"] >= row["concurrency"]
+            assert cell["ops"] <= max(4, row["concurrency"])
+            assert cell["mb_per_s"] > 0 and cell["ops_per_s"] > 0
+            assert 0 < cell["p50_ms"] <= cell["p95_ms"]
+            if row["op"] == "pull":
+                assert cell["verified"] == cell["ops"]
+        expected_ratio = row["ours"]["ops_per_s"] / row["distribution"]["ops_per_s"]
+        assert row["ratio"] == pytest.approx(expected_ratio, abs=0.01)
+
+    memory = document["memory"]
+    assert set(memory) == {"ours", "distribution"}
+    for result in memory.values():
+        assert result["verified"] is True
+        assert result["blob_size"] == 3 << 20
+        assert result["before_mib"] > 0 and result["during_mib"] > 0 and result["after_mib"] > 0
+    assert {target["target"].split()[0] for target in document["targets"]} >= {"20000B", "4KiB", "server"}
+    assert document["failures"] == []
+
+
+def test_bench_refuses_unbounded_settings() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "load.bench", "--duration", "100000"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert completed.returncode == 2
+    assert "--duration" in completed.stderr
+
+
+@pytest.mark.parametrize("size", [1, 15, 16, 17, 4096, SLICE - 1, SLICE, SLICE + 16, 3 * SLICE + 5])
+def test_payload_slices_match_their_digest_and_size(size: int) -> None:
+    pool = BlobPool(pool_size=2 * SLICE)
+    first, second = pool.new_payload(size), pool.new_payload(size)
+    for payload in (first, second):
+        pieces = list(pool.slices(payload))
+        body = b"".join(pieces)
+        assert len(body) == size
+        assert "sha256:" + hashlib.sha256(body).hexdigest() == payload.digest
+        assert all(len(piece) <= SLICE for piece in pieces)
+    if size >= 8:  # the suffix starts with an 8-byte counter
+        assert first.digest != second.digest
+
+
+def test_sizes_and_percentiles() -> None:
+    assert parse_size("4KiB") == 4096
+    assert parse_size("256MiB") == 256 << 20
+    assert parse_size("1GiB") == 1 << 30
+    assert parse_size("20000") == 20000
+    assert parse_size("2M") == 2 << 20
+    assert [format_size(s) for s in (4096, 1 << 20, 1 << 30, 20000)] == ["4KiB", "1MiB", "1GiB", "20000B"]
+    assert percentile([], 0.5) == 0.0
+    assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0
+    assert percentile([float(i) for i in range(1, 101)], 0.95) == 95.0

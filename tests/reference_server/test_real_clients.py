@@ -1,0 +1,255 @@
+"""Real clients (skopeo, podman, buildah) against the bundled server, with distribution 2.8.2 alongside.
+
+Every test runs against both registries: distribution shows the test itself is right, the reference
+server must then behave the same way for software nobody on the team wrote. Images are built locally
+(tests/support/oci_layout.py), never downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conformance.registries import RegistryProcess, start_distribution, start_reference_server
+from tests.support.clients import (
+    buildah,
+    debug_requests,
+    forget_blob_locations,
+    podman,
+    require_tools,
+    skopeo,
+    skopeo_stdout,
+)
+from tests.support.oci_layout import (
+    DOCKER_MANIFEST,
+    OCI_MANIFEST,
+    build_image,
+    read_dir_transport,
+    read_oci_layout,
+    sha256_digest,
+    uncompressed_digests,
+    write_layout,
+)
+
+NO_TLS = "--tls-verify=false"
+ACCEPT_MANIFESTS = ", ".join([OCI_MANIFEST, DOCKER_MANIFEST])
+
+
+@pytest.fixture(scope="module", params=["reference", "distribution"])
+def registry(request: pytest.FixtureRequest) -> Iterator[RegistryProcess]:
+    if request.param == "distribution":
+        require_tools("docker-registry")
+        process = start_distribution()
+    else:
+        process = start_reference_server()
+    with process:
+        yield process
+
+
+def unique(prefix: str) -> str:
+    """A fresh name part, so runs never share repositories or blobs (and no client cache helps)."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def http_manifest(registry: RegistryProcess, repo: str, reference: str) -> httpx.Response:
+    return httpx.get(
+        f"{registry.url}/v2/{repo}/manifests/{reference}", headers={"Accept": ACCEPT_MANIFESTS}, timeout=30
+    )
+
+
+def http_blob(registry: RegistryProcess, repo: str, digest: str) -> bytes:
+    response = httpx.get(f"{registry.url}/v2/{repo}/blobs/{digest}", timeout=30, follow_redirects=True)
+    assert response.status_code == 200, f"GET blob {digest}: {response.status_code} {response.text[:300]}"
+    assert sha256_digest(response.content) == digest
+    return response.content
+
+
+def push_oci_layout(registry: RegistryProcess, tmp_path: Path, repo: str, tag: str = "v1") -> Path:
+    """Write a fresh three-layer image to an OCI layout and skopeo-copy it to `repo:tag`."""
+    source = write_layout(tmp_path / f"src-{tag}", {tag: build_image(unique("img"), layer_count=3)})
+    skopeo("copy", "--dest-tls-verify=false", f"oci:{source}:{tag}", f"docker://{registry.host}/{repo}:{tag}")
+    return source
+
+
+def test_skopeo_copies_oci_image_in_and_out_byte_identically(
+    registry: RegistryProcess, tmp_path: Path
+) -> None:
+    require_tools("skopeo")
+    repo = unique("clients/oci")
+    source = push_oci_layout(registry, tmp_path, repo)
+    back = tmp_path / "back"
+    skopeo("copy", "--src-tls-verify=false", f"docker://{registry.host}/{repo}:v1", f"oci:{back}:v1")
+
+    sent, received = read_oci_layout(source, "v1"), read_oci_layout(back, "v1")
+    assert received.manifest == sent.manifest
+    assert received.manifest_digest == sent.manifest_digest
+    assert received.blobs == sent.blobs
+    assert len(sent.blobs) == 4  # config + three layers
+
+    raw = skopeo_stdout("inspect", "--raw", NO_TLS, f"docker://{registry.host}/{repo}:v1")
+    assert raw == sent.manifest
+    inspected = json.loads(skopeo("inspect", NO_TLS, f"docker://{registry.host}/{repo}:v1"))
+    assert inspected["Digest"] == sent.manifest_digest
+    assert inspected["Layers"] == [layer["digest"] for layer in json.loads(sent.manifest)["layers"]]
+
+    response = http_manifest(registry, repo, sent.manifest_digest)
+    assert response.status_code == 200
+    assert response.content == sent.manifest
+    assert response.headers.get("Docker-Content-Digest") == sent.manifest_digest
+
+
+def test_skopeo_copies_docker_schema2_image_in_and_out_byte_identically(
+    registry: RegistryProcess, tmp_path: Path
+) -> None:
+    require_tools("skopeo")
+    source = write_layout(tmp_path / "src", {"v1": build_image(unique("v2s2"), layer_count=2)})
+    converted = tmp_path / "v2s2"
+    skopeo("copy", "--format", "v2s2", f"oci:{source}:v1", f"dir:{converted}")
+    sent = read_dir_transport(converted)
+    assert sent.manifest_document["mediaType"] == DOCKER_MANIFEST
+
+    repo = unique("clients/docker")
+    skopeo("copy", "--dest-tls-verify=false", f"dir:{converted}", f"docker://{registry.host}/{repo}:v2s2")
+    back = tmp_path / "back"
+    skopeo("copy", "--src-tls-verify=false", f"docker://{registry.host}/{repo}:v2s2", f"dir:{back}")
+    received = read_dir_transport(back)
+    assert received.manifest == sent.manifest
+    assert received.blobs == sent.blobs
+
+    raw = skopeo_stdout("inspect", "--raw", NO_TLS, f"docker://{registry.host}/{repo}:v2s2")
+    assert raw == sent.manifest
+    response = http_manifest(registry, repo, "v2s2")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].split(";")[0].strip() == DOCKER_MANIFEST
+    assert response.headers.get("Docker-Content-Digest") == sent.manifest_digest
+
+
+def test_skopeo_lists_tags(registry: RegistryProcess, tmp_path: Path) -> None:
+    require_tools("skopeo")
+    repo = unique("clients/tags")
+    source = push_oci_layout(registry, tmp_path, repo, tag="v1")
+    tags = {"v1", "latest", "2.0.1", "release_candidate-3"}
+    for tag in sorted(tags - {"v1"}):
+        skopeo("copy", "--dest-tls-verify=false", f"oci:{source}:v1", f"docker://{registry.host}/{repo}:{tag}")
+    listed = json.loads(skopeo("list-tags", NO_TLS, f"docker://{registry.host}/{repo}"))
+    assert listed["Repository"] == f"{registry.host}/{repo}"
+    assert sorted(listed["Tags"]) == sorted(tags)
+
+
+def test_skopeo_deletes_an_image(registry: RegistryProcess, tmp_path: Path) -> None:
+    require_tools("skopeo")
+    repo = unique("clients/delete")
+    source = push_oci_layout(registry, tmp_path, repo)
+    digest = read_oci_layout(source, "v1").manifest_digest
+    assert http_manifest(registry, repo, digest).status_code == 200
+
+    skopeo("delete", NO_TLS, f"docker://{registry.host}/{repo}:v1")
+
+    for reference in (digest, "v1"):
+        response = http_manifest(registry, repo, reference)
+        assert response.status_code == 404, f"manifest {reference} still served after skopeo delete"
+    with pytest.raises(AssertionError, match="manifest unknown"):
+        skopeo("inspect", "--raw", NO_TLS, f"docker://{registry.host}/{repo}:v1")
+
+
+def test_skopeo_copy_to_another_repository_mounts_blobs(registry: RegistryProcess, tmp_path: Path) -> None:
+    require_tools("skopeo")
+    source_repo, target_repo = unique("clients/mount-src"), unique("clients/mount-dst")
+    source = push_oci_layout(registry, tmp_path, source_repo)
+    sent = read_oci_layout(source, "v1")
+    layer_digests = [layer["digest"] for layer in json.loads(sent.manifest)["layers"]]
+
+    output = skopeo(
+        "--debug", "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+        f"docker://{registry.host}/{source_repo}:v1", f"docker://{registry.host}/{target_repo}:v1",
+    )
+
+    requests = debug_requests(output)
+    mounts = {}
+    for method, url in requests:
+        query = urllib.parse.parse_qs(url.query)
+        if method == "POST" and url.path == f"/v2/{target_repo}/blobs/uploads/" and "mount" in query:
+            mounts[query["mount"][0]] = query.get("from", [""])[0]
+    assert set(layer_digests) <= set(mounts), f"skopeo did not try to mount every layer: {mounts}"
+    assert all(origin == source_repo for origin in mounts.values())
+    assert output.count("mount OK") >= len(layer_digests), "the registry did not accept the mounts (201)"
+    patched = [
+        url.path for method, url in requests if method in ("PATCH", "PUT") and "/blobs/uploads/" in url.path
+    ]
+    assert len(patched) <= 2, f"layers were uploaded instead of mounted: {patched}"
+
+    for digest in layer_digests:
+        assert http_blob(registry, target_repo, digest) == sent.blobs[digest]
+    raw = skopeo_stdout("inspect", "--raw", NO_TLS, f"docker://{registry.host}/{target_repo}:v1")
+    assert raw == sent.manifest
+
+
+@pytest.fixture
+def local_image(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A fresh image loaded into podman's local storage from an OCI layout; removed afterwards."""
+    require_tools("podman", "skopeo")
+    name = f"localhost/{unique('harness-test')}:v1"
+    source = write_layout(tmp_path / "src", {"v1": build_image(unique("podman"), layer_count=2)})
+    skopeo("copy", f"oci:{source}:v1", f"containers-storage:{name}")
+    try:
+        yield name, source
+    finally:
+        podman("rmi", "--force", "--ignore", name)
+
+
+@pytest.mark.parametrize("manifest_format", ["oci", "v2s2"])
+def test_podman_pushes_and_pulls(
+    registry: RegistryProcess, local_image: tuple[str, Path], manifest_format: str
+) -> None:
+    name, source = local_image
+    sent = read_oci_layout(source, "v1")
+    diff_ids = json.loads(sent.blobs[sent.manifest_document["config"]["digest"]])["rootfs"]["diff_ids"]  # type: ignore[index]
+    repo = unique(f"clients/podman-{manifest_format}")
+    remote = f"{registry.host}/{repo}:v1"
+
+    forget_blob_locations()
+    podman("push", NO_TLS, "--format", manifest_format, name, f"docker://{remote}")
+
+    response = http_manifest(registry, repo, "v1")
+    assert response.status_code == 200
+    manifest = response.json()
+    assert manifest["mediaType"] == (OCI_MANIFEST if manifest_format == "oci" else DOCKER_MANIFEST)
+    assert response.headers.get("Docker-Content-Digest") == sha256_digest(response.content)
+    layers = [http_blob(registry, repo, layer["digest"]) for layer in manifest["layers"]]
+    assert uncompressed_digests(layers) == diff_ids
+    config = json.loads(http_blob(registry, repo, manifest["config"]["digest"]))
+    assert config["rootfs"]["diff_ids"] == diff_ids
+
+    try:
+        podman("pull", NO_TLS, f"docker://{remote}")
+        inspected = json.loads(podman("image", "inspect", remote))[0]
+        assert inspected["Id"] == manifest["config"]["digest"].removeprefix("sha256:")
+        assert f"{registry.host}/{repo}@{sha256_digest(response.content)}" in inspected["RepoDigests"]
+        assert inspected["RootFS"]["Layers"] == diff_ids
+    finally:
+        podman("rmi", "--force", "--ignore", remote)
+
+
+def test_buildah_pushes_with_chunked_patch(
+    registry: RegistryProcess, local_image: tuple[str, Path], tmp_path: Path
+) -> None:
+    require_tools("buildah")
+    name, source = local_image
+    sent = read_oci_layout(source, "v1")
+    diff_ids = json.loads(sent.blobs[sent.manifest_document["config"]["digest"]])["rootfs"]["diff_ids"]  # type: ignore[index]
+    repo = unique("clients/buildah")
+
+    forget_blob_locations()
+    buildah("push", NO_TLS, name, f"docker://{registry.host}/{repo}:v1")
+
+    back = tmp_path / "back"
+    skopeo("copy", "--src-tls-verify=false", f"docker://{registry.host}/{repo}:v1", f"oci:{back}:v1")
+    received = read_oci_layout(back, "v1")
+    layer_digests = [layer["digest"] for layer in received.manifest_document["layers"]]  # type: ignore[attr-defined]
+    assert uncompressed_digests([received.blobs[d] for d in layer_digests]) == diff_ids
