@@ -1,1 +1,301 @@
-"""pytest plugin of registry-harness conformance (being written)."""
+"""The pytest plugin of registry-harness conformance (pytest11 entry point `conformance.plugin`).
+
+It wires pytest's lifecycle to the verdict model (`conformance.verdicts`):
+
+- options: one group "registry-harness conformance" (`conformance.options`), resolved once at configure;
+- markers: `spec`, `level`, `feature`, `writes`, the four categories and the area markers (`MARKERS`);
+- collection: checks of a switched-off category/feature get skipped as "disabled: <switch>" (so reports
+  count them), `--registry-filter`/OCI_FILTER_TEST deselects;
+- per check: a `VerdictRecorder` collects SHOULD warnings, notes and HTTP transcripts; the makereport
+  hook classifies the outcome (MUST/assert/SetupFailed/transport -> failed, anything else -> error),
+  adds an "HTTP transcript" report section on failures and attaches the verdict payload to the report
+  (it travels through pytest-xdist with the report);
+- session end: `results.json` and `junit.xml` in the report directory (`conformance.results`), the report
+  folder and a one-line verdict in the terminal summary.
+
+Nothing happens unless the session contains conformance checks (items using our fixtures or markers):
+`pytest tests` loads this plugin too, and it must stay inert and never start a registry there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Generator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from conformance.client.errors import RegistryTransportError, SetupFailed
+from conformance.options import CATEGORIES, RunConfig, add_options, resolve_config
+from conformance.results import RunResults, default_report_dir, write_reports
+from conformance.session import STATE_KEY, RunState
+from conformance.verdicts import (
+    DISABLED_PREFIX,
+    UNSUPPORTED_PREFIX,
+    HarnessError,
+    MustViolation,
+    Outcome,
+    ShouldViolation,
+    VerdictRecorder,
+    recording,
+)
+
+pytest_plugins = ("conformance.fixtures",)
+
+AREAS = ("uploads", "mounts", "tags", "referrers", "deletes", "errors", "grammar", "formats", "negotiation",
+         "auth", "properties")
+MARKERS: dict[str, str] = {
+    "spec": "spec(*refs): spec rules a check verifies, e.g. spec('end-3', 'spec.md#pulling-manifests')",
+    "level": "level('MUST'|'SHOULD'|'MAY'): the strongest requirement level the check verifies",
+    "feature": "feature(*names): optional features the check needs; skipped as disabled when switched off "
+               "(--no-<name>, OCI_API_*/OCI_DATA_*)",
+    "writes": "the check writes to the registry (push/delete); disabled by --no-push / --registry-read-only",
+    "pull": "category: pull (official suite category)",
+    "push": "category: push (official suite category)",
+    "content_discovery": "category: content discovery (tag list, referrers)",
+    "content_management": "category: content management (deletes)",
+    **{area: f"area: {area}" for area in AREAS},
+}
+OUR_FIXTURES = frozenset({"registry_config", "registry_target", "client", "repo", "repo2", "cleanup",
+                          "capabilities", "content", "content_seed"})
+TRANSCRIPT_SECTION = "HTTP transcript"
+
+
+RECORDER_KEY = pytest.StashKey[VerdictRecorder]()
+WORKER_NAMESPACE_KEY = "registry_harness_namespace"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the conformance options (one group)."""
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register markers, resolve the run configuration, and make SHOULD warnings errors when strict."""
+    for name, description in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
+    run_config = resolve_config(config)
+    workerinput = getattr(config, "workerinput", None)
+    shared_namespace = workerinput.get(WORKER_NAMESPACE_KEY) if workerinput else None
+    if shared_namespace and run_config.sources.get("namespace") == "default":
+        run_config = dataclasses.replace(run_config, namespace=shared_namespace)
+    state = RunState(run_config)
+    config.stash[STATE_KEY] = state
+    config.pluginmanager.register(state, "registry-harness-run-state")
+    if run_config.strict:
+        config.addinivalue_line("filterwarnings", "error::conformance.verdicts.ShouldViolation")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """On the xdist controller: give every worker the run's namespace so one run pushes under one prefix."""
+    node.workerinput[WORKER_NAMESPACE_KEY] = node.config.stash[STATE_KEY].run_config.namespace
+
+
+def is_conformance_item(item: pytest.Item) -> bool:
+    """True for checks of the conformance suite: they use our fixtures or carry our markers."""
+    fixturenames = set(getattr(item, "fixturenames", ()))
+    if fixturenames & OUR_FIXTURES:
+        return True
+    return any(item.get_closest_marker(name) is not None for name in ("spec", *CATEGORIES))
+
+
+def _disabled_reason(item: pytest.Item, run_config: RunConfig) -> str | None:
+    for category in CATEGORIES:
+        if item.get_closest_marker(category) is not None and not run_config.enabled(category):
+            return f"{category} category switched off ({run_config.off_reason(category)})"
+    if item.get_closest_marker("writes") is not None and not run_config.enabled("push"):
+        return f"check writes to the registry ({run_config.off_reason('push')})"
+    for marker in item.iter_markers("feature"):
+        for feature in marker.args:
+            if not run_config.enabled(feature):
+                return f"feature {feature} switched off ({run_config.off_reason(feature)})"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Apply --registry-filter (deselect) and the category/feature switches (skip as disabled)."""
+    state = config.stash[STATE_KEY]
+    run_config = state.run_config
+    kept: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        if not is_conformance_item(item):
+            kept.append(item)
+            continue
+        if run_config.filter and run_config.filter not in item.nodeid:
+            deselected.append(item)
+            continue
+        for marker in item.iter_markers("feature"):
+            for feature in marker.args:
+                run_config.enabled(feature)  # raises KeyError for unknown feature names: a harness bug
+        reason = _disabled_reason(item, run_config)
+        if reason is not None:
+            item.add_marker(pytest.mark.skip(reason=DISABLED_PREFIX + reason))
+        kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+    state.conformance_items = sum(1 for item in items if is_conformance_item(item))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    """Give each conformance check its own VerdictRecorder for setup, call and teardown."""
+    if not is_conformance_item(item):
+        return (yield)
+    recorder = VerdictRecorder()
+    item.stash[RECORDER_KEY] = recorder
+    with recording(recorder):
+        return (yield)
+
+
+FAILURE_EXCEPTIONS: tuple[type[BaseException], ...] = (
+    AssertionError, MustViolation, ShouldViolation, SetupFailed, RegistryTransportError,
+)
+
+
+def _render_transcripts(recorder: VerdictRecorder) -> str | None:
+    parts = []
+    for transcript in recorder.transcripts:
+        if getattr(transcript, "entries", None):
+            parts.append(transcript.render())
+    return "\n\n".join(parts) if parts else None
+
+
+def _skip_reason(call: pytest.CallInfo[None]) -> str:
+    assert call.excinfo is not None
+    return str(getattr(call.excinfo.value, "msg", "") or call.excinfo.value)
+
+
+def _phase_outcome(call: pytest.CallInfo[None], recorder: VerdictRecorder) -> tuple[str, str | None]:
+    """The outcome a phase implies, and its message."""
+    excinfo = call.excinfo
+    if excinfo is None:
+        return (Outcome.WARNED if recorder.should_violations else Outcome.PASSED), None
+    if excinfo.errisinstance(pytest.skip.Exception):
+        reason = _skip_reason(call)
+        if reason.startswith(UNSUPPORTED_PREFIX):
+            return Outcome.UNSUPPORTED, reason
+        if reason.startswith(DISABLED_PREFIX):
+            return Outcome.DISABLED, reason
+        return Outcome.SKIPPED, reason
+    message = f"{excinfo.typename}: {excinfo.value}"
+    if call.when == "teardown" or excinfo.errisinstance(HarnessError):
+        return Outcome.ERROR, message
+    if excinfo.errisinstance(pytest.fail.Exception) or excinfo.errisinstance(FAILURE_EXCEPTIONS):
+        return Outcome.FAILED, message
+    return Outcome.ERROR, message
+
+
+def _item_metadata(item: pytest.Item) -> dict[str, Any]:
+    refs = [str(ref) for marker in item.iter_markers("spec") for ref in marker.args]
+    level_marker = item.get_closest_marker("level")
+    names = sorted({marker.name for marker in item.iter_markers()} & set(MARKERS))
+    return {
+        "spec_refs": refs,
+        "level": str(level_marker.args[0]) if level_marker and level_marker.args else None,
+        "categories": [name for name in CATEGORIES if name in names],
+        "features": sorted({str(name) for marker in item.iter_markers("feature") for name in marker.args}),
+        "markers": names,
+    }
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    """Classify the phase, add the HTTP transcript section on failures, attach the verdict payload."""
+    report: pytest.TestReport = yield
+    recorder = item.stash.get(RECORDER_KEY, None)
+    if recorder is None:
+        return report
+    outcome, message = _phase_outcome(call, recorder)
+    transcript = None
+    if outcome in (Outcome.FAILED, Outcome.ERROR, Outcome.WARNED):
+        transcript = _render_transcripts(recorder)
+        if transcript and outcome != Outcome.WARNED:
+            report.sections.append((TRANSCRIPT_SECTION, transcript))
+    report.conformance = dict(  # type: ignore[attr-defined]
+        _item_metadata(item),
+        outcome=str(outcome),
+        message=message,
+        warnings=list(recorder.should_violations),
+        notes=list(recorder.notes),
+        transcript=transcript,
+    )
+    return report
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
+    """Show harness errors inside a check's body as ERROR, not FAILED, in the terminal."""
+    payload = getattr(report, "conformance", None)
+    if payload and report.when == "call" and report.failed and payload["outcome"] == Outcome.ERROR:
+        return "error", "E", "ERROR"
+    return None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """On the xdist controller: merge what a worker learned (capabilities, headers, notes)."""
+    payload = getattr(node, "workeroutput", {}).get("registry_harness")
+    if payload:
+        node.config.stash[STATE_KEY].merge_worker(payload)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Workers hand their findings to the controller; the controller (or a plain run) writes the reports."""
+    config = session.config
+    state = config.stash[STATE_KEY]
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["registry_harness"] = state.worker_payload()
+        return
+    if state.conformance_items == 0 and not state.results and not state.pending:
+        return
+    for nodeid, result in list(state.pending.items()):
+        result.outcome = Outcome.ERROR.value
+        result.message = result.message or "the check did not finish (worker crashed or run interrupted)"
+        state.results.append(result)
+        del state.pending[nodeid]
+    run_config = state.run_config
+    redacted = run_config.redacted()
+    redacted["credentials"] = {"source": state.credentials_source}
+    results = RunResults(
+        registry_url=state.registry_url,
+        registry_bundled=state.registry_bundled,
+        started_at=state.started_at,
+        finished_at=datetime.now(UTC),
+        config=redacted,
+        server_headers=state.server_headers,
+        capabilities=state.capabilities.as_table(),
+        notes=sorted(state.session_notes),
+        checks=sorted(state.results, key=lambda check: check.nodeid),
+    )
+    state.run_results = results
+    if not run_config.report_enabled:
+        return
+    host = state.registry_url.split("://", 1)[-1] if state.registry_url else None
+    invocation_dir = config.invocation_params.dir
+    directory = run_config.report_dir or default_report_dir(invocation_dir, state.started_at, host)
+    if not directory.is_absolute():
+        directory = invocation_dir / directory
+    write_reports(results, directory)
+    state.report_dir = directory
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Print the one-line conformance verdict and where the reports are."""
+    state = config.stash.get(STATE_KEY, None)
+    if state is None or state.run_results is None:
+        return
+    terminalreporter.write_sep("-", "registry-harness conformance")
+    results = state.run_results
+    terminalreporter.write_line(f"registry: {results.registry_url or '(not contacted)'}"
+                                f"{' (bundled, started by the harness)' if results.registry_bundled else ''}")
+    terminalreporter.write_line(f"conformance verdict: {results.verdict().upper()}: {results.summary_line()}")
+    for note_text in results.notes:
+        terminalreporter.write_line(f"note: {note_text}")
+    if state.report_dir is not None:
+        terminalreporter.write_line(f"reports: {state.report_dir}")

@@ -1,0 +1,282 @@
+"""Fixtures the conformance checks use; loaded by the plugin, so every check (and your own suites) sees them.
+
+Session scope (one per pytest process, i.e. per xdist worker):
+
+    registry_config   RunConfig: url (None = bundled server), namespace, switches, timeout, TLS, strict, ...
+    registry_target   RegistryTarget: the registry actually checked (.url, .host, .bundled, .credentials,
+                      .verify, .timeout); starts the bundled reference server LAZILY on first use
+    capabilities      Capabilities: what the registry has shown it supports
+                      (`.require("mount")`, `.record(...)`, `.ensure(name, probe)`)
+
+Function scope (fresh for every check):
+
+    client            RegistryClient with its own Transcript; its requests show in the failure report
+    repo, repo2       unique repository names `<namespace>/<test-name-slug>-<random>`; repo2 lives under
+                      --registry-mount-namespace / OCI_REPO2 when given (a mount source)
+    content_seed      int seed derived from the test's node id (stable across runs: failures replay)
+    content           a `random.Random(content_seed)`: pass it as `seed=` to `conformance.content` builders
+    cleanup           Cleanup: `cleanup.manifest(repo, digest)`, `cleanup.blob(repo, digest)`,
+                      `cleanup.tag(repo, tag)`; deleted at teardown when deletes are enabled and only inside
+                      the run's namespace; failures to delete become notes, never failures
+
+Credentials come from OCI_USERNAME / OCI_PASSWORD, else Docker's config.json for the registry host; they
+never appear in transcripts or reports (the client redacts them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+
+from conformance import registries
+from conformance.capabilities import Capabilities
+from conformance.client import (
+    Credentials,
+    RegistryClient,
+    Transcript,
+    credentials_from_docker_config,
+    credentials_from_env,
+)
+from conformance.options import RunConfig
+from conformance.session import STATE_KEY, RunState
+from conformance.verdicts import HarnessError, current_recorder, note
+
+BUNDLED_ENV = "REGISTRY_HARNESS_BUNDLED"
+"""Which registry to start when no URL is given: "reference" (default) or "distribution" (Debian's 2.8.2)."""
+
+
+@dataclass
+class RegistryTarget:
+    """The registry a run checks, once known: its URL and how to talk to it."""
+
+    url: str
+    bundled: bool
+    credentials: Credentials | None
+    verify: bool | str
+    timeout: float
+    process: registries.RegistryProcess | None = None
+    server_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def host(self) -> str:
+        """`host[:port]` of the registry, as OCI_REGISTRY spells it."""
+        return urlsplit(self.url).netloc
+
+    def new_client(self, transcript: Transcript | None = None, *, anonymous: bool = False) -> RegistryClient:
+        """A `RegistryClient` for this target, recording into `transcript` (the running check's when None).
+
+        `anonymous=True` gives a client without credentials (for checks of the unauthenticated path).
+        """
+        return RegistryClient(
+            self.url,
+            credentials=None if anonymous else self.credentials,
+            verify=self.verify,
+            timeout=self.timeout,
+            transcript=transcript if transcript is not None else _recorded_transcript(),
+        )
+
+
+def _recorded_transcript() -> Transcript:
+    """A fresh Transcript, attached to the running check (if any) so failures show its exchanges."""
+    transcript = Transcript()
+    recorder = current_recorder()
+    if recorder is not None:
+        recorder.add_transcript(transcript)
+    return transcript
+
+
+def plugin_state(config: pytest.Config) -> RunState:
+    """The plugin's per-session state (`conformance.session.RunState`)."""
+    return config.stash[STATE_KEY]
+
+
+@pytest.fixture(scope="session")
+def registry_config(pytestconfig: pytest.Config) -> RunConfig:
+    """The resolved configuration of this run (command line > OCI_* > defaults)."""
+    config: RunConfig = plugin_state(pytestconfig).run_config
+    return config
+
+
+def _credentials_for(url: str) -> tuple[Credentials | None, str]:
+    from_env = credentials_from_env()
+    if from_env is not None:
+        return from_env, "OCI_USERNAME/OCI_PASSWORD"
+    from_docker = credentials_from_docker_config(urlsplit(url).netloc)
+    if from_docker is not None:
+        return from_docker, "docker config.json"
+    return None, "none"
+
+
+def _start_bundled() -> registries.RegistryProcess:
+    kind = os.environ.get(BUNDLED_ENV, "reference")
+    if kind == "distribution":
+        return registries.start_distribution()
+    if kind != "reference":
+        raise pytest.UsageError(f"{BUNDLED_ENV}={kind!r} must be 'reference' or 'distribution'")
+    return registries.start_reference_server()
+
+
+@pytest.fixture(scope="session")
+def registry_target(pytestconfig: pytest.Config, registry_config: RunConfig) -> Iterator[RegistryTarget]:
+    """The registry under test; starts (and at the end stops) the bundled server when no URL is given."""
+    state = plugin_state(pytestconfig)
+    process: registries.RegistryProcess | None = None
+    if registry_config.url is None:
+        process = _start_bundled()
+        url = process.url
+    else:
+        url = registry_config.url
+    try:
+        credentials, source = _credentials_for(url)
+        target = RegistryTarget(url, process is not None, credentials, registry_config.verify,
+                                registry_config.timeout, process)
+        state.target_started(target, credentials_source=source)
+        yield target
+    finally:
+        if process is not None:
+            process.stop()
+
+
+@pytest.fixture(scope="session")
+def capabilities(pytestconfig: pytest.Config) -> Capabilities:
+    """The session's capability table (shared by every check of this process)."""
+    table: Capabilities = plugin_state(pytestconfig).capabilities
+    return table
+
+
+@pytest.fixture
+def client(registry_target: RegistryTarget) -> Iterator[RegistryClient]:
+    """A `RegistryClient` with a fresh Transcript, attached to the running check's report."""
+    registry_client = registry_target.new_client(_recorded_transcript())
+    try:
+        yield registry_client
+    finally:
+        registry_client.close()
+
+
+_SLUG_UNSAFE = re.compile(r"[^a-z0-9]+")
+
+
+def repository_slug(test_name: str, limit: int = 40) -> str:
+    """A repository-name component made from a test name: lowercase alphanumerics joined by '-'."""
+    slug = _SLUG_UNSAFE.sub("-", test_name.lower()).strip("-")[:limit].strip("-")
+    return slug or "check"
+
+
+def unique_repository(namespace: str, test_name: str, suffix: str = "") -> str:
+    """`<namespace>/<slug>[-suffix]-<random>`: a repository no other check (or worker) uses."""
+    return f"{namespace}/{repository_slug(test_name)}{suffix}-{secrets.token_hex(3)}"
+
+
+@pytest.fixture
+def repo(request: pytest.FixtureRequest, registry_config: RunConfig) -> str:
+    """A fresh repository name under the run's namespace for this check."""
+    return unique_repository(registry_config.namespace, request.node.name)
+
+
+@pytest.fixture
+def repo2(request: pytest.FixtureRequest, registry_config: RunConfig) -> str:
+    """A second fresh repository (a mount source), under the mount namespace when one is configured."""
+    namespace = registry_config.mount_namespace or registry_config.namespace
+    return unique_repository(namespace, request.node.name, "-src")
+
+
+@pytest.fixture
+def content_seed(request: pytest.FixtureRequest) -> int:
+    """A seed derived from the check's node id: the same check builds the same bytes every run."""
+    digest = hashlib.sha256(request.node.nodeid.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+@pytest.fixture
+def content(content_seed: int) -> random.Random:
+    """A `random.Random` seeded per check; pass it as `seed=` to the `conformance.content` builders."""
+    return random.Random(content_seed)
+
+
+@dataclass
+class Cleanup:
+    """Things a check pushed, deleted at teardown (tags, then manifests, then blobs) when allowed."""
+
+    namespace: str
+    mount_namespace: str | None
+    tags: list[tuple[str, str]] = field(default_factory=list)
+    manifests: list[tuple[str, str]] = field(default_factory=list)
+    blobs: list[tuple[str, str]] = field(default_factory=list)
+
+    def _check_inside(self, repository: str) -> None:
+        allowed = [self.namespace] + ([self.mount_namespace] if self.mount_namespace else [])
+        if not any(repository == ns or repository.startswith(ns + "/") for ns in allowed):
+            raise HarnessError(f"cleanup of {repository!r} refused: outside the run's namespace {allowed}")
+
+    def tag(self, repository: str, tag: str) -> None:
+        """Delete `repository:tag` at teardown."""
+        self._check_inside(repository)
+        self.tags.append((repository, tag))
+
+    def manifest(self, repository: str, digest: str) -> None:
+        """Delete manifest `digest` of `repository` at teardown."""
+        self._check_inside(repository)
+        self.manifests.append((repository, digest))
+
+    def blob(self, repository: str, digest: str) -> None:
+        """Delete blob `digest` of `repository` at teardown."""
+        self._check_inside(repository)
+        self.blobs.append((repository, digest))
+
+    def run(self, target: RegistryTarget, config: RunConfig, capabilities: Capabilities) -> list[str]:
+        """Delete everything registered (newest first); return what could not be deleted, as notes."""
+        problems: list[str] = []
+        if not (self.tags or self.manifests or self.blobs):
+            return problems
+        if not config.enabled("push"):
+            return problems
+        plan = [
+            ("tag_delete", "manifests", list(reversed(self.tags))),
+            ("manifest_delete", "manifests", list(reversed(self.manifests))),
+            ("blob_delete", "blobs", list(reversed(self.blobs))),
+        ]
+        with target.new_client(Transcript()) as cleaner:
+            for feature, kind, items in plan:
+                if not items:
+                    continue
+                if not config.enabled(feature) or capabilities.supported(feature) is False:
+                    problems.append(f"cleanup skipped: {len(items)} {feature.split('_')[0]}(s) left in the "
+                                    f"registry ({feature} disabled or unsupported)")
+                    continue
+                for repository, reference in items:
+                    try:
+                        if kind == "blobs":
+                            response = cleaner.blob_delete(repository, reference)
+                        else:
+                            response = cleaner.manifest_delete(repository, reference)
+                    except Exception as exc:  # cleanup must never turn a verdict into an error
+                        problems.append(f"cleanup DELETE {repository} {reference}: {exc}")
+                        continue
+                    if response.status_code not in (202, 404):
+                        problems.append(f"cleanup DELETE /v2/{repository}/{kind}/{reference} answered "
+                                        f"{response.status_code}: registry cannot delete")
+        return problems
+
+
+@pytest.fixture
+def cleanup(
+    pytestconfig: pytest.Config,
+    registry_config: RunConfig,
+    registry_target: RegistryTarget,
+    capabilities: Capabilities,
+) -> Iterator[Cleanup]:
+    """Register pushed content; it is deleted after the check when the registry allows deletes."""
+    registered = Cleanup(registry_config.namespace, registry_config.mount_namespace)
+    yield registered
+    for problem in registered.run(registry_target, registry_config, capabilities):
+        note(problem)
+        plugin_state(pytestconfig).session_notes.add(problem.split(":")[0] + ": some content was left behind")

@@ -1,0 +1,383 @@
+"""Command-line options of the conformance plugin and their mapping onto the official suite's OCI_* variables.
+
+Everything a run can be told lives here, as data:
+
+- `SWITCHES`: the category switches (`--no-pull`, ...) and optional-feature switches (`--no-referrers`,
+  `--with-sparse`, ...), each with the OCI_* variables that mean the same thing;
+- `add_options()`: registers every option in ONE group, "registry-harness conformance";
+- `resolve_config()`: reads the options and the environment into one frozen `RunConfig`.
+
+Precedence is command line > OCI_* environment variable > default. Booleans in the environment are read
+like the official suite reads them (Go's ParseBool: 1/t/T/TRUE/true/True and 0/f/F/FALSE/false/False);
+anything else is a usage error. Credentials are never options: they come from OCI_USERNAME/OCI_PASSWORD
+or Docker's config.json (see `conformance.fixtures`). `conformance/README.md` has the full table.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import pytest
+
+GROUP = "registry-harness conformance"
+DEFAULT_TIMEOUT = 30.0
+CATEGORIES = ("pull", "push", "content_discovery", "content_management")
+
+SwitchKind = Literal["category", "feature"]
+
+
+@dataclass(frozen=True)
+class Switch:
+    """One on/off switch: a category of checks or an optional feature, with its OCI_* equivalents.
+
+    A check belongs to a category through its marker (`@pytest.mark.push`) and depends on a feature
+    through `@pytest.mark.feature("referrers")`. A switched-off check is skipped as "disabled: ...".
+    `env` variables are ANDed: any of them explicitly false switches the feature off. `parents` are
+    other switches that, when off, switch this one off too (`--no-delete` covers every delete).
+    """
+
+    name: str
+    kind: SwitchKind
+    help: str
+    env: tuple[str, ...] = ()
+    default: bool = True
+    parents: tuple[str, ...] = ()
+
+    @property
+    def flag(self) -> str:
+        """The command-line flag: `--no-<name>` for default-on switches, `--with-<name>` for opt-in ones."""
+        prefix = "--no-" if self.default else "--with-"
+        return prefix + self.name.replace("_", "-")
+
+    @property
+    def dest(self) -> str:
+        """The pytest option destination holding this switch's command-line value."""
+        return "registry_switch_" + self.name
+
+
+SWITCHES: tuple[Switch, ...] = (
+    # The official suite's four categories.
+    Switch("pull", "category", "skip the pull category", ("OCI_API_PULL", "OCI_TEST_PULL")),
+    Switch("push", "category", "skip the push category and every check that writes",
+           ("OCI_API_PUSH", "OCI_TEST_PUSH")),
+    Switch("content_discovery", "category", "skip the content-discovery category (tag list, referrers)",
+           ("OCI_TEST_CONTENT_DISCOVERY",)),
+    Switch("content_management", "category", "skip the content-management category (deletes)",
+           ("OCI_TEST_CONTENT_MANAGEMENT",)),
+    # Optional APIs.
+    Switch("ping", "feature", "skip GET /v2/ checks", ("OCI_API_PING",)),
+    Switch("tags_list", "feature", "skip tag listing checks", ("OCI_API_TAGS_LIST",)),
+    Switch("referrers", "feature", "skip referrers API checks (and the OCI-Subject expectation)",
+           ("OCI_API_REFERRER",)),
+    Switch("delete", "feature", "skip every delete check (blobs, manifests, tags)"),
+    Switch("blob_delete", "feature", "skip blob delete checks", ("OCI_API_BLOBS_DELETE",),
+           parents=("delete",)),
+    Switch("manifest_delete", "feature", "skip manifest delete checks", ("OCI_API_MANIFESTS_DELETE",),
+           parents=("delete",)),
+    Switch("tag_delete", "feature", "skip tag delete checks", ("OCI_API_TAGS_DELETE",), parents=("delete",)),
+    Switch("atomic_delete", "feature", "do not expect a 404 right after a delete",
+           ("OCI_API_BLOBS_ATOMIC", "OCI_API_MANIFESTS_ATOMIC", "OCI_API_TAGS_ATOMIC"), parents=("delete",)),
+    Switch("mount", "feature", "skip cross-repository mount checks"),
+    Switch("mount_anonymous", "feature", "skip mount-without-from checks", ("OCI_API_BLOBS_MOUNT_ANONYMOUS",),
+           parents=("mount",)),
+    Switch("upload_cancel", "feature", "skip upload-session cancel checks", ("OCI_API_BLOBS_UPLOAD_CANCEL",)),
+    Switch("tag_param", "feature", "skip PUT manifests/<digest>?tag= checks",
+           ("OCI_API_MANIFESTS_TAG_PARAM",)),
+    Switch("digest_header", "feature", "do not require Docker-Content-Digest on responses",
+           ("OCI_API_BLOBS_DIGEST_HEADER", "OCI_API_MANIFESTS_DIGEST_HEADER")),
+    Switch("auth", "feature", "skip authentication checks"),
+    # Content kinds (the official OCI_DATA_* sets).
+    Switch("sha512", "feature", "skip sha512 content", ("OCI_DATA_SHA512",)),
+    Switch("index", "feature", "skip image index content", ("OCI_DATA_INDEX",)),
+    Switch("nested_index", "feature", "skip index-of-index content", ("OCI_DATA_INDEX_LIST",),
+           parents=("index",)),
+    Switch("artifact", "feature", "skip artifact manifests", ("OCI_DATA_ARTIFACT",)),
+    Switch("artifact_index", "feature", "skip artifact indexes", ("OCI_DATA_ARTIFACT_LIST",),
+           parents=("artifact",)),
+    Switch("subject", "feature", "skip manifests with a subject", ("OCI_DATA_SUBJECT",)),
+    Switch("subject_index", "feature", "skip indexes with a subject", ("OCI_DATA_SUBJECT_LIST",),
+           parents=("subject",)),
+    Switch("subject_missing", "feature", "skip manifests whose subject does not exist",
+           ("OCI_DATA_SUBJECT_MISSING",), parents=("subject",)),
+    Switch("data_field", "feature", "skip descriptors with a data field", ("OCI_DATA_DATA_FIELD",)),
+    Switch("nondistributable", "feature", "skip non-distributable / foreign layers",
+           ("OCI_DATA_NONDISTRIBUTABLE",)),
+    Switch("custom_fields", "feature", "skip documents with unknown fields", ("OCI_DATA_CUSTOM_FIELDS",)),
+    Switch("empty_layers", "feature", "skip manifests with layers: []", ("OCI_DATA_NO_LAYERS",)),
+    Switch("empty_blob", "feature", "skip the zero-byte blob", ("OCI_DATA_EMPTY_BLOB",)),
+    Switch("large_manifest", "feature", "skip the ~4 MB manifest"),
+    Switch("docker_formats", "feature", "skip Docker schema 2 / manifest list content"),
+    Switch("sparse", "feature", "expect manifests referencing unpushed content to be accepted",
+           ("OCI_DATA_SPARSE",), default=False),
+)
+SWITCHES_BY_NAME: dict[str, Switch] = {switch.name: switch for switch in SWITCHES}
+
+# Official variables we read, other than the switches above, and those we knowingly ignore.
+VALUE_VARIABLES = (
+    "OCI_REGISTRY", "OCI_TLS", "OCI_ROOT_URL", "OCI_REPO1", "OCI_NAMESPACE", "OCI_REPO2",
+    "OCI_CROSSMOUNT_NAMESPACE", "OCI_USERNAME", "OCI_PASSWORD", "OCI_RESULTS_DIR", "OCI_FILTER_TEST",
+    "OCI_RO_DATA_TAGS", "OCI_RO_DATA_MANIFESTS", "OCI_RO_DATA_BLOBS", "OCI_RO_DATA_REFERRERS",
+)
+IGNORED_VARIABLES = (
+    "OCI_CONFIGURATION", "OCI_VERSION", "OCI_LOG", "OCI_CACHE_AUTH", "OCI_DATA_IMAGE", "OCI_DEBUG",
+    "OCI_HIDE_SKIPPED_WORKFLOWS", "OCI_DELETE_MANIFEST_BEFORE_BLOBS", "OCI_TAG_NAME", "OCI_MANIFEST_DIGEST",
+    "OCI_BLOB_DIGEST",
+)
+_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
+_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
+
+
+@dataclass(frozen=True)
+class ReadOnlyData:
+    """Content the user names for read-only checks (OCI_RO_DATA_*), all in the repository `repository`."""
+
+    repository: str | None = None
+    tags: tuple[str, ...] = ()
+    manifests: tuple[str, ...] = ()
+    blobs: tuple[str, ...] = ()
+    referrers: tuple[str, ...] = ()
+
+    @property
+    def any(self) -> bool:
+        """True when the user named any read-only content."""
+        return bool(self.tags or self.manifests or self.blobs or self.referrers)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything the options and environment say about one conformance run (credentials excluded).
+
+    `url` is None when the bundled reference server is to be started. `sources` says, per setting,
+    where its value came from ("cli", the OCI_* variable name, or "default"), for the report.
+    """
+
+    url: str | None
+    namespace: str
+    mount_namespace: str | None
+    verify: bool | str
+    timeout: float
+    strict: bool
+    read_only: bool
+    switches: Mapping[str, bool]
+    read_only_data: ReadOnlyData
+    report_dir: Path | None
+    report_enabled: bool
+    filter: str | None
+    sources: Mapping[str, str] = field(default_factory=dict)
+    ignored_variables: tuple[str, ...] = ()
+
+    def enabled(self, name: str) -> bool:
+        """Whether the switch `name` (category or feature) is on, taking its parents into account."""
+        switch = SWITCHES_BY_NAME.get(name)
+        if switch is None:
+            raise KeyError(f"unknown conformance switch {name!r}; known: {', '.join(SWITCHES_BY_NAME)}")
+        return self.switches[name] and all(self.enabled(parent) for parent in switch.parents)
+
+    def off_reason(self, name: str) -> str:
+        """Why the switch `name` is off: the flag or variable that turned it (or a parent) off."""
+        switch = SWITCHES_BY_NAME[name]
+        if not self.switches[name]:
+            source = self.sources.get(name, "default")
+            return f"{switch.flag}" if source in ("cli", "default") else f"{source}=false"
+        for parent in switch.parents:
+            if not self.enabled(parent):
+                return self.off_reason(parent)
+        return ""
+
+    def redacted(self) -> dict[str, Any]:
+        """The configuration as a JSON-ready dict with nothing secret in it (there are no secrets here)."""
+        return {
+            "url": self.url or "(bundled reference server)",
+            "namespace": self.namespace,
+            "mount_namespace": self.mount_namespace,
+            "tls_verify": self.verify,
+            "timeout_seconds": self.timeout,
+            "strict": self.strict,
+            "read_only": self.read_only,
+            "switches": {name: self.enabled(name) for name in self.switches},
+            "read_only_data": {
+                "repository": self.read_only_data.repository,
+                "tags": list(self.read_only_data.tags),
+                "manifests": list(self.read_only_data.manifests),
+                "blobs": list(self.read_only_data.blobs),
+                "referrers": list(self.read_only_data.referrers),
+            },
+            "filter": self.filter,
+            "sources": {name: source for name, source in self.sources.items() if source != "default"},
+            "ignored_variables": list(self.ignored_variables),
+        }
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register every conformance option in the "registry-harness conformance" group."""
+    group = parser.getgroup("registry-harness", GROUP)
+    group.addoption("--registry-url", metavar="URL", default=None,
+                    help="registry to check (http:// or https://); default: start the bundled reference "
+                         "server (env: OCI_REGISTRY + OCI_TLS)")
+    group.addoption("--registry-namespace", metavar="NS", default=None,
+                    help="repository prefix everything pushed lives under (env: OCI_REPO1; "
+                         "default: conformance/<random>)")
+    group.addoption("--registry-mount-namespace", metavar="NS", default=None,
+                    help="prefix of the mount-source repositories (env: OCI_REPO2; default: the namespace)")
+    group.addoption("--registry-ca-bundle", metavar="PATH", default=None,
+                    help="CA bundle (PEM) to verify the registry's TLS certificate with")
+    group.addoption("--registry-insecure", action="store_true", default=None,
+                    help="do not verify the registry's TLS certificate (env: OCI_TLS=insecure)")
+    group.addoption("--registry-timeout", metavar="SECONDS", type=float, default=None,
+                    help=f"timeout of every request (default {DEFAULT_TIMEOUT:g})")
+    group.addoption("--registry-strict", action="store_true", default=False,
+                    help="SHOULD violations fail instead of warning")
+    group.addoption("--registry-read-only", action="store_true", default=False,
+                    help="the registry forbids pushes: skip writing checks, check the content named by "
+                         "--registry-ro-* / OCI_RO_DATA_*")
+    for kind in ("tags", "manifests", "blobs", "referrers"):
+        group.addoption(f"--registry-ro-{kind}", metavar="LIST", default=None,
+                        help=f"read-only mode: existing {kind} (space or comma separated) in "
+                             f"--registry-namespace (env: OCI_RO_DATA_{kind.upper()})")
+    group.addoption("--registry-report-dir", metavar="DIR", default=None,
+                    help="where results.json and junit.xml go (env: OCI_RESULTS_DIR; default: "
+                         "reports/conformance/<utc-time>_<registry-host>/)")
+    group.addoption("--no-registry-report", action="store_true", default=False,
+                    help="write no report files")
+    group.addoption("--registry-filter", metavar="TEXT", default=None,
+                    help="run only checks whose node id contains TEXT (env: OCI_FILTER_TEST)")
+    for switch in SWITCHES:
+        env_help = f" (env: {', '.join(switch.env)})" if switch.env else ""
+        group.addoption(switch.flag, dest=switch.dest, action="store_const", const=not switch.default,
+                        default=None, help=switch.help + env_help)
+
+
+def parse_bool(variable: str, value: str) -> bool:
+    """Parse a boolean environment value like Go's strconv.ParseBool; raise UsageError otherwise."""
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise pytest.UsageError(f"{variable}={value!r} is not a boolean (use true or false)")
+
+
+def _split_list(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(item for item in value.replace(",", " ").split() if item)
+
+
+def _url_from_env(env: Mapping[str, str]) -> tuple[str | None, str]:
+    registry = env.get("OCI_REGISTRY")
+    if registry:
+        tls = env.get("OCI_TLS", "enabled")
+        if tls not in ("enabled", "insecure", "disabled"):
+            raise pytest.UsageError(f"OCI_TLS={tls!r} must be enabled, insecure or disabled")
+        scheme = "http" if tls == "disabled" else "https"
+        return f"{scheme}://{registry}", "OCI_REGISTRY"
+    root = env.get("OCI_ROOT_URL")
+    if root:
+        return root, "OCI_ROOT_URL"
+    return None, "default"
+
+
+def validate_url(url: str) -> str:
+    """Return `url` without a trailing slash; raise UsageError unless it is an http(s) URL with a host."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise pytest.UsageError(f"registry URL {url!r} must look like http://host[:port] or https://host[:port]")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise pytest.UsageError(f"registry URL {url!r} must not have a path, query or fragment")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def random_namespace() -> str:
+    """A fresh namespace `conformance/<random>` for a run."""
+    return f"conformance/{secrets.token_hex(4)}"
+
+
+def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) -> RunConfig:
+    """Build the `RunConfig` from the command line, then OCI_* variables in `env`, then defaults."""
+    env = os.environ if env is None else env
+    opt = config.getoption
+    sources: dict[str, str] = {}
+
+    def pick(name: str, cli: Any, *variables: str, default: Any = None) -> Any:
+        if cli is not None:
+            sources[name] = "cli"
+            return cli
+        for variable in variables:
+            if env.get(variable):
+                sources[name] = variable
+                return env[variable]
+        sources[name] = "default"
+        return default
+
+    url: str | None = opt("registry_url")
+    if url is not None:
+        sources["url"] = "cli"
+    else:
+        url, sources["url"] = _url_from_env(env)
+    if url is not None:
+        url = validate_url(url)
+
+    namespace = pick("namespace", opt("registry_namespace"), "OCI_REPO1", "OCI_NAMESPACE")
+    namespace = namespace or random_namespace()
+    namespace = namespace.strip("/")
+    mount_namespace = pick("mount_namespace", opt("registry_mount_namespace"), "OCI_REPO2",
+                           "OCI_CROSSMOUNT_NAMESPACE")
+
+    insecure = bool(opt("registry_insecure")) or env.get("OCI_TLS") == "insecure"
+    ca_bundle = opt("registry_ca_bundle")
+    if ca_bundle is not None and not Path(ca_bundle).is_file():
+        raise pytest.UsageError(f"--registry-ca-bundle {ca_bundle!r} is not a file")
+    verify: bool | str = False if insecure else (str(ca_bundle) if ca_bundle else True)
+
+    timeout = opt("registry_timeout")
+    timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+    if timeout <= 0:
+        raise pytest.UsageError("--registry-timeout must be positive")
+
+    read_only = bool(opt("registry_read_only"))
+    switches: dict[str, bool] = {}
+    for switch in SWITCHES:
+        cli_value = opt(switch.dest)
+        if cli_value is not None:
+            switches[switch.name], sources[switch.name] = bool(cli_value), "cli"
+            continue
+        value, source = switch.default, "default"
+        for variable in switch.env:
+            if variable in env and env[variable] != "":
+                if not parse_bool(variable, env[variable]):
+                    value, source = False, variable
+                    break
+                value, source = True, variable
+        switches[switch.name], sources[switch.name] = value, source
+    if read_only:
+        for name in ("push", "content_management"):
+            switches[name], sources[name] = False, "--registry-read-only"
+
+    ro_values = {
+        kind: _split_list(pick(f"ro_{kind}", opt(f"registry_ro_{kind}"), f"OCI_RO_DATA_{kind.upper()}"))
+        for kind in ("tags", "manifests", "blobs", "referrers")
+    }
+    report_dir = pick("report_dir", opt("registry_report_dir"), "OCI_RESULTS_DIR")
+    filter_text = pick("filter", opt("registry_filter"), "OCI_FILTER_TEST")
+    ignored = tuple(sorted(name for name in env if name in IGNORED_VARIABLES))
+    return RunConfig(
+        url=url,
+        namespace=namespace,
+        mount_namespace=mount_namespace.strip("/") if mount_namespace else None,
+        verify=verify,
+        timeout=timeout,
+        strict=bool(opt("registry_strict")),
+        read_only=read_only,
+        switches=switches,
+        read_only_data=ReadOnlyData(repository=namespace, **ro_values),
+        report_dir=Path(report_dir) if report_dir else None,
+        report_enabled=not opt("no_registry_report"),
+        filter=filter_text or None,
+        sources=sources,
+        ignored_variables=ignored,
+    )

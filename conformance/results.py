@@ -1,0 +1,216 @@
+"""The results of a conformance run and the two machine-readable files written from them.
+
+`CheckResult` is one check (one pytest item) with its final outcome; `RunResults` is the whole run.
+`write_reports(results, directory)` writes:
+
+results.json (schema "registry-harness/conformance-results", `schema_version` 1; new fields may be added,
+existing ones keep their meaning within a schema version):
+
+    schema, schema_version, harness_version
+    registry        {url, host, bundled}
+    started_at, finished_at (UTC ISO 8601), duration_seconds
+    verdict         worst outcome of the run ("passed" when nothing went wrong)
+    config          the run configuration, redacted (no credentials; `credentials` says only their source)
+    server_headers  informative headers seen on GET /v2/ (Server, Docker-Distribution-API-Version, ...)
+    counts          {passed, warned, failed, error, unsupported, disabled, skipped, total}
+    capabilities    [{name, supported, reason, evidence, source, description}]
+    notes           run-level notes (e.g. "registry cannot delete: content left behind")
+    checks          [{nodeid, name, module, outcome, categories, features, markers, spec_refs, level,
+                      duration_seconds, message, warnings, notes, transcript, longrepr}]
+
+    `outcome` is one of passed, warned, failed, error, unsupported, disabled, skipped. `transcript` is the
+    rendered HTTP transcript (credentials redacted) for failed, warned and error checks, else null.
+
+junit.xml: one <testsuite> with one <testcase> per check. Failed checks carry a real <failure>, errors a
+real <error>, unsupported/disabled/skipped checks a real <skipped> (message starting "unsupported:" or
+"disabled:"). Spec references, outcome and markers are <property> elements; SHOULD warnings, notes and
+the HTTP transcript go into <system-out>.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__
+from conformance.verdicts import Outcome
+
+SCHEMA = "registry-harness/conformance-results"
+SCHEMA_VERSION = 1
+COUNTED = ("passed", "warned", "failed", "error", "unsupported", "disabled", "skipped")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass
+class CheckResult:
+    """One check's final verdict and everything the reports show about it."""
+
+    nodeid: str
+    name: str
+    module: str
+    outcome: str
+    categories: list[str] = field(default_factory=list)
+    features: list[str] = field(default_factory=list)
+    markers: list[str] = field(default_factory=list)
+    spec_refs: list[str] = field(default_factory=list)
+    level: str | None = None
+    duration_seconds: float = 0.0
+    message: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    transcript: str | None = None
+    longrepr: str | None = None
+
+
+@dataclass
+class RunResults:
+    """A whole run: where, when, how configured, what was learned, and every check."""
+
+    registry_url: str | None
+    registry_bundled: bool
+    started_at: datetime
+    finished_at: datetime | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    server_headers: dict[str, str] = field(default_factory=dict)
+    capabilities: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """Number of checks per outcome, plus `total`."""
+        counter = Counter(check.outcome for check in self.checks)
+        counts = {name: counter.get(name, 0) for name in COUNTED}
+        counts["total"] = len(self.checks)
+        return counts
+
+    def verdict(self) -> str:
+        """The worst outcome of the run; skipped kinds never make a run worse than passed."""
+        worst = Outcome.worst([Outcome(check.outcome) for check in self.checks])
+        counted = (Outcome.WARNED, Outcome.FAILED, Outcome.ERROR)
+        return worst.value if worst in counted else Outcome.PASSED.value
+
+    def summary_line(self) -> str:
+        """One line: "3 passed, 1 failed, 2 warned, 1 unsupported, 0 skipped, 0 errors"."""
+        counts = self.counts()
+        skipped = counts["skipped"] + counts["disabled"]
+        return (f"{counts['passed']} passed, {counts['failed']} failed, {counts['warned']} warned, "
+                f"{counts['unsupported']} unsupported, {skipped} skipped, {counts['error']} errors")
+
+    def to_json(self) -> dict[str, Any]:
+        """The results.json document."""
+        finished = self.finished_at or datetime.now(UTC)
+        host = self.registry_url.split("://", 1)[-1] if self.registry_url else None
+        return {
+            "schema": SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "harness_version": __version__,
+            "registry": {"url": self.registry_url, "host": host, "bundled": self.registry_bundled},
+            "started_at": self.started_at.isoformat(),
+            "finished_at": finished.isoformat(),
+            "duration_seconds": round((finished - self.started_at).total_seconds(), 3),
+            "verdict": self.verdict(),
+            "config": self.config,
+            "server_headers": self.server_headers,
+            "counts": self.counts(),
+            "capabilities": self.capabilities,
+            "notes": sorted(set(self.notes)),
+            "checks": [asdict(check) for check in self.checks],
+        }
+
+
+def _clean(text: str) -> str:
+    return _XML_INVALID.sub("\ufffd", text)
+
+
+def junit_tree(results: RunResults) -> ET.ElementTree[ET.Element]:
+    """The junit.xml document: real <failure>/<error>/<skipped> elements, properties for spec refs."""
+    counts = results.counts()
+    total_time = sum(check.duration_seconds for check in results.checks)
+    attributes = {
+        "name": "registry-harness conformance",
+        "tests": str(counts["total"]),
+        "failures": str(counts["failed"]),
+        "errors": str(counts["error"]),
+        "skipped": str(counts["unsupported"] + counts["disabled"] + counts["skipped"]),
+        "time": f"{total_time:.3f}",
+    }
+    root = ET.Element("testsuites", attributes)
+    suite = ET.SubElement(root, "testsuite", dict(
+        attributes,
+        timestamp=results.started_at.isoformat(),
+        hostname=socket.gethostname(),
+    ))
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("registry_url", results.registry_url or ""),
+        ("harness_version", __version__),
+        ("verdict", results.verdict()),
+        ("namespace", str(results.config.get("namespace", ""))),
+        ("strict", str(results.config.get("strict", False)).lower()),
+        ("switched_off", " ".join(name for name, on in results.config.get("switches", {}).items() if not on)),
+    ):
+        ET.SubElement(properties, "property", name=name, value=_clean(value))
+    for check in results.checks:
+        suite.append(_testcase(check))
+    ET.indent(root)
+    return ET.ElementTree(root)
+
+
+def _testcase(check: CheckResult) -> ET.Element:
+    case = ET.Element("testcase", {
+        "classname": check.module.replace("/", ".").removesuffix(".py"),
+        "name": check.name,
+        "time": f"{check.duration_seconds:.3f}",
+    })
+    properties = ET.SubElement(case, "properties")
+    ET.SubElement(properties, "property", name="outcome", value=check.outcome)
+    for ref in check.spec_refs:
+        ET.SubElement(properties, "property", name="spec", value=_clean(ref))
+    if check.level:
+        ET.SubElement(properties, "property", name="level", value=check.level)
+    for marker in check.markers:
+        ET.SubElement(properties, "property", name="marker", value=marker)
+    message = _clean(check.message or "")
+    first_line = message.splitlines()[0] if message else ""
+    if check.outcome == Outcome.FAILED:
+        element = ET.SubElement(case, "failure", message=first_line, type="failure")
+        element.text = _clean(check.longrepr or message)
+    elif check.outcome == Outcome.ERROR:
+        element = ET.SubElement(case, "error", message=first_line, type="error")
+        element.text = _clean(check.longrepr or message)
+    elif check.outcome in (Outcome.UNSUPPORTED, Outcome.DISABLED, Outcome.SKIPPED):
+        ET.SubElement(case, "skipped", message=first_line, type=check.outcome)
+    out: list[str] = []
+    if check.warnings:
+        out.append("SHOULD violations:\n" + "\n".join(f"  - {warning}" for warning in check.warnings))
+    if check.notes:
+        out.append("Notes:\n" + "\n".join(f"  - {item}" for item in check.notes))
+    if check.transcript:
+        out.append("HTTP transcript:\n" + check.transcript)
+    if out:
+        ET.SubElement(case, "system-out").text = _clean("\n\n".join(out))
+    return case
+
+
+def write_reports(results: RunResults, directory: Path) -> list[Path]:
+    """Write results.json and junit.xml into `directory` (created); return the paths written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path = directory / "results.json"
+    json_path.write_text(json.dumps(results.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    junit_path = directory / "junit.xml"
+    junit_tree(results).write(junit_path, encoding="utf-8", xml_declaration=True)
+    return [json_path, junit_path]
+
+
+def default_report_dir(invocation_dir: Path, started_at: datetime, host: str | None) -> Path:
+    """`reports/conformance/<utc-time>_<registry-host>/` under the invocation directory."""
+    stamp = started_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    safe_host = re.sub(r"[^A-Za-z0-9._-]+", "_", host or "bundled")
+    return invocation_dir / "reports" / "conformance" / f"{stamp}_{safe_host}"
