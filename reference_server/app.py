@@ -1,0 +1,147 @@
+"""The raw ASGI application: route, dispatch to a handler, render errors in one place, send the answer.
+
+Error handling: handlers raise `OciError` (bad input) or let domain errors from the stores propagate;
+`_answer` turns both into the OCI envelope via `errors.render` (the only renderer). Anything else is a
+genuine bug: logged with its traceback and answered 500 ``UNKNOWN``. HEAD answers never carry a body.
+Blob bodies are sent from the open file in 1 MiB pieces with ``more_body``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from reference_server import errors
+from reference_server.config import Config
+from reference_server.errors import OciError
+from reference_server.handlers import blobs, listing, manifests, referrers, uploads
+from reference_server.handlers.base import API_VERSION_HEADER, Context, ping
+from reference_server.messages import Answer, FileResponse, Request, Response
+from reference_server.routes import ALLOWED, Match, Route, match
+from reference_server.storage import Storage
+from reference_server.storage.errors import ClientDisconnectedError, StorageError
+
+log = logging.getLogger("reference_server")
+
+SEND_CHUNK = 1 << 20
+Handler = Callable[[Context, Request, Match], Awaitable[Answer]]
+
+HANDLERS: dict[tuple[Route, str], Handler] = {
+    (Route.BASE, "GET"): ping,
+    (Route.BASE, "HEAD"): ping,
+    (Route.CATALOG, "GET"): listing.catalog,
+    (Route.TAGS, "GET"): listing.list_tags,
+    (Route.MANIFEST, "GET"): manifests.get_manifest,
+    (Route.MANIFEST, "HEAD"): manifests.get_manifest,
+    (Route.MANIFEST, "PUT"): manifests.put_manifest,
+    (Route.MANIFEST, "DELETE"): manifests.delete_manifest,
+    (Route.BLOB, "GET"): blobs.get_blob,
+    (Route.BLOB, "HEAD"): blobs.get_blob,
+    (Route.BLOB, "DELETE"): blobs.delete_blob,
+    (Route.UPLOADS, "POST"): uploads.start_upload,
+    (Route.UPLOAD, "GET"): uploads.upload_status,
+    (Route.UPLOAD, "PATCH"): uploads.patch_upload,
+    (Route.UPLOAD, "PUT"): uploads.finish_upload,
+    (Route.UPLOAD, "DELETE"): uploads.cancel_upload,
+    (Route.REFERRERS, "GET"): referrers.list_referrers,
+}
+
+
+class RegistryApp:
+    """ASGI callable serving the Distribution API from one data directory."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        storage = Storage.open(config.data_dir, upload_timeout=config.upload_timeout, fsync=config.fsync)
+        self.context = Context(config, storage)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """ASGI entry point."""
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        try:
+            answer = await self._dispatch(request)
+        except ClientDisconnectedError:
+            return
+        await _send(send, request.method == "HEAD", answer)
+
+    async def _dispatch(self, request: Request) -> Answer:
+        route = match(request.path)
+        if route is None:
+            rendered = errors.render_not_found_route()
+            return Response(rendered.status, rendered.headers, rendered.body)
+        handler = HANDLERS.get((route.route, request.method))
+        try:
+            if handler is None:
+                allowed = ", ".join(ALLOWED[route.route]).encode()
+                raise OciError(
+                    "UNSUPPORTED",
+                    f"method {request.method} not allowed here",
+                    {"allowed": list(ALLOWED[route.route])},
+                    headers=[(b"allow", allowed)],
+                )
+            return await handler(self.context, request, route)
+        except ClientDisconnectedError:
+            raise
+        except OciError as exc:
+            rendered = errors.render(exc)
+        except StorageError as exc:
+            rendered = errors.render(errors.translate(exc))
+        except Exception:
+            log.exception("unhandled error for %s %s", request.method, request.path)
+            rendered = errors.render_bug()
+        return Response(rendered.status, rendered.headers, rendered.body)
+
+
+async def _send(send: Any, head: bool, answer: Answer) -> None:
+    headers = answer.headers
+    headers.append(API_VERSION_HEADER)
+    if isinstance(answer, Response):
+        if answer.status not in (204, 304) and not any(k == b"content-length" for k, _ in headers):
+            headers.append((b"content-length", str(len(answer.body)).encode()))
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if head else answer.body})
+        return
+    await _send_file(send, head, answer)
+
+
+async def _send_file(send: Any, head: bool, answer: FileResponse) -> None:
+    fd = answer.fd
+    try:
+        answer.headers.append((b"content-length", str(answer.length).encode()))
+        await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
+        remaining = answer.length
+        if head or remaining == 0:
+            await send({"type": "http.response.body", "body": b""})
+            return
+        offset = answer.offset
+        while remaining > 0:
+            piece = os.pread(fd, min(SEND_CHUNK, remaining), offset)
+            if not piece:
+                raise OSError(f"blob file shorter than expected at offset {offset}")
+            offset += len(piece)
+            remaining -= len(piece)
+            await send({"type": "http.response.body", "body": piece, "more_body": remaining > 0})
+    finally:
+        os.close(fd)
+
+
+async def _lifespan(receive: Any, send: Any) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def create_app() -> RegistryApp:
+    """App factory for uvicorn workers: configuration comes from the environment (see config.py)."""
+    return RegistryApp(Config.from_env())

@@ -1,0 +1,128 @@
+"""Command line: ``python -m reference_server [serve options]`` and ``python -m reference_server gc ...``.
+
+Serve options: ``--host`` (127.0.0.1), ``--port`` (5000), ``--data-dir`` (default
+``~/.cache/registry-harness/reference-server``, else a temporary directory; printed at start),
+``--workers N``, ``--no-delete``, ``--log-level``, ``--access-log``, ``--referrers-page-size N`` (100),
+``--upload-timeout SECONDS`` (3600), ``--max-manifest-bytes N`` (4194304), ``--fsync``, ``--auth none``
+(the only mode for now; basic/token come later). Ready means ``GET /v2/`` answers 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import uvicorn
+
+from reference_server import gc
+from reference_server.config import CONFIG_ENV, DEFAULT_MAX_MANIFEST_BYTES, Config
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+def default_data_dir() -> Path:
+    """The user's cache directory for the server, or a fresh temporary directory when that is not writable."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    candidate = cache / "registry-harness" / "reference-server"
+    try:
+        candidate.mkdir(parents=True, exist_ok=True)
+        if os.access(candidate, os.W_OK):
+            return candidate
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix="reference-server-"))
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Argument parser of the serve command."""
+    parser = argparse.ArgumentParser(
+        prog="python -m reference_server",
+        description="Strict, fast OCI Distribution 1.1 registry (filesystem storage). "
+        "Also: 'python -m reference_server gc --data-dir DIR [--dry-run]'.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--data-dir", type=Path, default=None, help="storage directory (default: user cache)")
+    parser.add_argument(
+        "--workers", type=_positive, default=1, help="worker processes (state is all on disk)"
+    )
+    parser.add_argument("--no-delete", action="store_true", help="answer every delete with 405 UNSUPPORTED")
+    parser.add_argument("--log-level", choices=LOG_LEVELS, default="warning")
+    parser.add_argument("--access-log", action="store_true", help="log every request (off by default)")
+    parser.add_argument("--referrers-page-size", type=_positive, default=100)
+    parser.add_argument(
+        "--upload-timeout",
+        type=float,
+        default=3600.0,
+        help="seconds after which an idle upload session expires",
+    )
+    parser.add_argument("--max-manifest-bytes", type=_positive, default=DEFAULT_MAX_MANIFEST_BYTES)
+    parser.add_argument(
+        "--fsync",
+        action="store_true",
+        help="fsync content before publishing it (only matters for power loss, not crashes)",
+    )
+    parser.add_argument(
+        "--auth", choices=("none",), default="none", help="authentication mode (only 'none' yet)"
+    )
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The server configuration an argument namespace describes."""
+    data_dir = (args.data_dir or default_data_dir()).resolve()
+    return Config(
+        data_dir=data_dir,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        delete_enabled=not args.no_delete,
+        log_level=args.log_level,
+        access_log=args.access_log,
+        referrers_page_size=args.referrers_page_size,
+        upload_timeout=args.upload_timeout,
+        max_manifest_bytes=args.max_manifest_bytes,
+        fsync=args.fsync,
+        auth=args.auth,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and serve (blocks until stopped) or run garbage collection; return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "gc":
+        return gc.main(argv[1:])
+    args = build_parser().parse_args(argv)
+    config = config_from_args(args)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ[CONFIG_ENV] = config.to_json()
+
+    print(
+        f"reference_server: serving http://{config.host}:{config.port}/v2/ "
+        f"data-dir={config.data_dir} workers={config.workers}",
+        flush=True,
+    )
+    uvicorn.run(
+        "reference_server.app:create_app",
+        factory=True,
+        host=config.host,
+        port=config.port,
+        workers=config.workers,
+        loop="uvloop",
+        http="httptools",
+        lifespan="off",
+        access_log=config.access_log,
+        log_level=config.log_level,
+        server_header=False,
+    )
+    return 0

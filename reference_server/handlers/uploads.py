@@ -1,0 +1,139 @@
+"""Blob uploads: POST (session, single request, mount), PATCH, closing PUT, status GET, cancel DELETE.
+
+``Range`` on upload answers is ``0-<last byte stored>``; for a session holding no bytes yet it is ``0-0``
+(the spec cannot express "empty"; this is what distribution and the official suite's clients expect).
+No ``OCI-Chunk-Min-Length`` is advertised: chunks of any size are accepted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reference_server.errors import OciError, range_header
+from reference_server.grammar import GrammarError, RepositoryName, UploadId, parse_algorithm, parse_upload_id
+from reference_server.handlers.base import Context, valid_digest, valid_name
+from reference_server.messages import Request, Response
+from reference_server.routes import Match
+from reference_server.storage.errors import UploadNotFoundError
+from reference_server.storage.uploads import UploadSession
+
+CONTENT_RANGE_RE = re.compile(r"(?:bytes[ =])?(\d+)-(\d+)(?:/(?:\d+|\*))?")
+
+
+def _session_headers(name: RepositoryName, upload_id: UploadId, stored: int) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"location", f"/v2/{name}/blobs/uploads/{upload_id}".encode()),
+        (b"range", range_header(stored)),
+        (b"docker-upload-uuid", upload_id.encode()),
+    ]
+
+
+def _blob_created(name: RepositoryName, digest: str) -> Response:
+    return Response(
+        201,
+        [
+            (b"location", f"/v2/{name}/blobs/{digest}".encode()),
+            (b"docker-content-digest", digest.encode()),
+        ],
+    )
+
+
+def _chunk_bounds(request: Request) -> tuple[int | None, int | None]:
+    """(start, length) of the chunk: from Content-Range when present, else (None, Content-Length)."""
+    declared = request.content_length()
+    content_range = request.header(b"content-range")
+    if content_range is None:
+        return None, declared
+    found = CONTENT_RANGE_RE.fullmatch(content_range.strip())
+    if found is None:
+        raise OciError(
+            "BLOB_UPLOAD_INVALID", "malformed Content-Range", {"content-range": content_range[:200]}
+        )
+    start, end = int(found.group(1)), int(found.group(2))
+    if end < start:
+        raise OciError(
+            "BLOB_UPLOAD_INVALID",
+            "Content-Range ends before it starts",
+            {"content-range": content_range[:200]},
+        )
+    expected = end - start + 1
+    if declared is not None and declared != expected:
+        raise OciError(
+            "SIZE_INVALID",
+            f"Content-Length {declared} does not match Content-Range ({expected} bytes)",
+            {"content-range-length": expected, "content-length": declared},
+        )
+    return start, expected
+
+
+def _session(ctx: Context, match: Match) -> UploadSession:
+    name = valid_name(match.name)
+    try:
+        upload_id = parse_upload_id(match.reference)
+    except GrammarError:
+        raise UploadNotFoundError(match.reference[:100]) from None
+    return ctx.storage.uploads.get(name, upload_id)
+
+
+async def start_upload(ctx: Context, request: Request, match: Match) -> Response:
+    """POST ``/v2/<name>/blobs/uploads/``: mount, single-request upload, or a new session."""
+    name = valid_name(match.name)
+    storage = ctx.storage
+    mount = request.param("mount")
+    if mount is not None:
+        digest = valid_digest(mount)
+        source = request.param("from")
+        if source is not None:
+            source_name = valid_name(source)
+            if storage.blobs.size_in_or_none(source_name, digest) is not None:
+                storage.blobs.link(name, digest)
+                return _blob_created(name, str(digest))
+        elif storage.blobs.size_anywhere(digest) is not None:
+            storage.blobs.link(name, digest)
+            return _blob_created(name, str(digest))
+    else:
+        digest_param = request.param("digest")
+        if digest_param is not None:
+            digest = valid_digest(digest_param)
+            await storage.blobs.ingest(name, request.body(), digest, request.content_length())
+            return _blob_created(name, str(digest))
+    algorithm_param = request.param("digest-algorithm")
+    try:
+        algorithm = parse_algorithm(algorithm_param) if algorithm_param is not None else "sha256"
+    except GrammarError as exc:
+        raise OciError("DIGEST_INVALID", str(exc), {"digest-algorithm": algorithm_param}) from None
+    session = storage.uploads.create(name, algorithm)
+    return Response(202, _session_headers(name, session.id, 0))
+
+
+async def patch_upload(ctx: Context, request: Request, match: Match) -> Response:
+    """PATCH ``<location>``: append a chunk (in order) or a streamed body."""
+    session = _session(ctx, match)
+    start, length = _chunk_bounds(request)
+    stored = await ctx.storage.uploads.append(session, request.body(), start, length)
+    return Response(202, _session_headers(session.name, session.id, stored))
+
+
+async def finish_upload(ctx: Context, request: Request, match: Match) -> Response:
+    """PUT ``<location>?digest=``: optional last chunk, verify, commit."""
+    session = _session(ctx, match)
+    digest_param = request.param("digest")
+    if digest_param is None:
+        raise OciError("DIGEST_INVALID", "the closing PUT needs a ?digest= parameter")
+    digest = valid_digest(digest_param)
+    start, length = _chunk_bounds(request)
+    await ctx.storage.uploads.complete(session, request.body(), start, length, digest)
+    return _blob_created(session.name, str(digest))
+
+
+async def upload_status(ctx: Context, request: Request, match: Match) -> Response:
+    """GET ``<location>``: 204 with the stored range."""
+    session = _session(ctx, match)
+    return Response(204, _session_headers(session.name, session.id, ctx.storage.uploads.size(session)))
+
+
+async def cancel_upload(ctx: Context, request: Request, match: Match) -> Response:
+    """DELETE ``<location>``: cancel the session (allowed even with --no-delete)."""
+    session = _session(ctx, match)
+    ctx.storage.uploads.cancel(session)
+    return Response(204)

@@ -1,0 +1,243 @@
+"""Upload sessions: creation, in-order appends, status, completion into the blob store, cancel, expiry.
+
+A session is two files in uploads/ (see layout.py): ``<uuid>.json`` (repository, algorithm, creation time)
+and ``<uuid>.data`` (bytes so far). Appends take an exclusive non-blocking ``flock`` on the data file, so
+two workers (or two requests) can never interleave writes to one session; the loser gets "out of order".
+
+hashlib state cannot be shared between worker processes, so each process keeps the running hasher of
+the sessions it served, keyed by session id and valid only for the exact byte offset it has consumed.
+When another worker appended in between (offset differs), the data file is re-hashed from disk, streaming.
+
+Abandoned sessions expire after ``upload_timeout`` seconds without activity (data-file mtime): checked on
+every access, plus a sweep of uploads/ and tmp/ at most once a minute per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from reference_server.digests import Hasher, HashingWriter, hash_file, new_hasher
+from reference_server.grammar import Digest, RepositoryName, UploadId
+from reference_server.storage.blobs import BlobStore
+from reference_server.storage.errors import (
+    DigestMismatchError,
+    SizeMismatchError,
+    UploadNotFoundError,
+    UploadOutOfOrderError,
+)
+from reference_server.storage.layout import Layout
+
+REHASH_IN_THREAD_ABOVE = 1 << 20
+HASHER_CACHE_LIMIT = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class UploadSession:
+    """An open upload session bound to one repository."""
+
+    id: UploadId
+    name: RepositoryName
+    algorithm: str
+    created: float
+
+
+class UploadStore:
+    """All upload sessions of the registry."""
+
+    def __init__(self, layout: Layout, blobs: BlobStore, timeout: float) -> None:
+        self.layout = layout
+        self.blobs = blobs
+        self.timeout = timeout
+        self._hashers: dict[str, tuple[int, Hasher]] = {}
+        self._last_sweep = 0.0
+        self.sweep_interval = max(1.0, min(60.0, timeout / 2))
+
+    # --- lifecycle -------------------------------------------------------------------------------
+    def create(self, name: RepositoryName, algorithm: str) -> UploadSession:
+        """Open a new empty session for `name`, hashing with `algorithm`."""
+        self.maybe_sweep()
+        session = UploadSession(UploadId(uuid.uuid4().hex), name, algorithm, time.time())
+        os.close(os.open(self.layout.upload_data(session.id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        meta = json.dumps({"name": name, "algorithm": algorithm, "created": session.created}).encode()
+        fd = os.open(self.layout.upload_meta(session.id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.write(fd, meta)
+        finally:
+            os.close(fd)
+        return session
+
+    def get(self, name: RepositoryName, upload_id: UploadId) -> UploadSession:
+        """The live session `upload_id` of `name`; UploadNotFoundError otherwise (expired: removed)."""
+        try:
+            with open(self.layout.upload_meta(upload_id), "rb") as handle:
+                meta = json.loads(handle.read())
+            mtime = os.stat(self.layout.upload_data(upload_id)).st_mtime
+        except (FileNotFoundError, ValueError):
+            raise UploadNotFoundError(upload_id) from None
+        if meta.get("name") != name:
+            raise UploadNotFoundError(upload_id)
+        if time.time() - max(mtime, float(meta["created"])) > self.timeout:
+            self._remove(upload_id)
+            raise UploadNotFoundError(upload_id)
+        return UploadSession(upload_id, name, str(meta["algorithm"]), float(meta["created"]))
+
+    def size(self, session: UploadSession) -> int:
+        """Number of bytes the session holds."""
+        try:
+            return os.stat(self.layout.upload_data(session.id)).st_size
+        except FileNotFoundError:
+            raise UploadNotFoundError(session.id) from None
+
+    def cancel(self, session: UploadSession) -> None:
+        """Delete the session and its data."""
+        self._remove(session.id)
+
+    # --- data ------------------------------------------------------------------------------------
+    async def append(
+        self,
+        session: UploadSession,
+        chunks: AsyncIterator[bytes],
+        start: int | None,
+        length: int | None,
+    ) -> int:
+        """Append a chunk (must start at the stored size when `start` is given); return the new size."""
+        fd, size = self._open_locked(session, start)
+        try:
+            hasher = await self._hasher_at(session, session.algorithm, size)
+            await self._write(session, fd, size, hasher, chunks=chunks, length=length)
+            return os.fstat(fd).st_size
+        finally:
+            os.close(fd)
+
+    async def complete(
+        self,
+        session: UploadSession,
+        chunks: AsyncIterator[bytes],
+        start: int | None,
+        length: int | None,
+        digest: Digest,
+    ) -> None:
+        """Append an optional last chunk, verify the content against `digest`, commit it to the repository."""
+        fd, size = self._open_locked(session, start)
+        try:
+            hasher = await self._hasher_at(session, session.algorithm, size)
+            await self._write(session, fd, size, hasher, chunks=chunks, length=length)
+            total = os.fstat(fd).st_size
+            self._hashers.pop(session.id, None)
+            if digest.algorithm != session.algorithm:
+                hasher = await self._hasher_at(session, digest.algorithm, total)
+            actual = hasher.hexdigest()
+            if actual != digest.hex:
+                self._remove(session.id)
+                raise DigestMismatchError(str(digest), f"{digest.algorithm}:{actual}")
+            self.blobs.commit_file(self.layout.upload_data(session.id), digest)
+            self.blobs.link(session.name, digest)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.layout.upload_meta(session.id))
+        finally:
+            os.close(fd)
+
+    def _open_locked(self, session: UploadSession, start: int | None) -> tuple[int, int]:
+        try:
+            fd = os.open(self.layout.upload_data(session.id), os.O_WRONLY | os.O_APPEND)
+        except FileNotFoundError:
+            raise UploadNotFoundError(session.id) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            size = os.fstat(fd).st_size
+            os.close(fd)
+            raise UploadOutOfOrderError(
+                size, start, "another request is writing to this upload session"
+            ) from None
+        size = os.fstat(fd).st_size
+        if start is not None and start != size:
+            os.close(fd)
+            raise UploadOutOfOrderError(size, start)
+        return fd, size
+
+    async def _write(
+        self,
+        session: UploadSession,
+        fd: int,
+        size: int,
+        hasher: Hasher,
+        *,
+        chunks: AsyncIterator[bytes],
+        length: int | None,
+    ) -> None:
+        writer = HashingWriter(fd, hasher)
+        try:
+            async for chunk in chunks:
+                writer.write(chunk)
+            if length is not None and writer.written != length:
+                raise SizeMismatchError(length, writer.written)
+        except BaseException:
+            os.ftruncate(fd, size)
+            raise
+        if len(self._hashers) >= HASHER_CACHE_LIMIT:
+            self._hashers.clear()
+        self._hashers[session.id] = (size + writer.written, hasher)
+
+    async def _hasher_at(self, session: UploadSession, algorithm: str, offset: int) -> Hasher:
+        """The running hasher after `offset` bytes: from this process's cache, else re-hashed from disk."""
+        if algorithm == session.algorithm:
+            cached = self._hashers.pop(session.id, None)
+            if cached is not None and cached[0] == offset:
+                return cached[1]
+        if offset == 0:
+            return new_hasher(algorithm)
+        path = self.layout.upload_data(session.id)
+        if offset > REHASH_IN_THREAD_ABOVE:
+            return await asyncio.to_thread(hash_file, path, algorithm, offset)
+        return hash_file(path, algorithm, offset)
+
+    # --- expiry ----------------------------------------------------------------------------------
+    def _remove(self, upload_id: str) -> None:
+        self._hashers.pop(upload_id, None)
+        for path in (
+            self.layout.upload_meta(UploadId(upload_id)),
+            self.layout.upload_data(UploadId(upload_id)),
+        ):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+    def maybe_sweep(self) -> None:
+        """Run `sweep` if this process has not swept for `sweep_interval` seconds."""
+        now = time.monotonic()
+        if now - self._last_sweep >= self.sweep_interval:
+            self._last_sweep = now
+            self.sweep()
+
+    def sweep(self) -> int:
+        """Remove expired sessions and stale temp files; return how many sessions were removed."""
+        cutoff = time.time() - self.timeout
+        removed = 0
+        with os.scandir(self.layout.uploads) as entries:
+            for entry in entries:
+                if not entry.name.endswith(".json"):
+                    continue
+                upload_id = entry.name[: -len(".json")]
+                try:
+                    last = max(
+                        entry.stat().st_mtime, os.stat(self.layout.upload_data(UploadId(upload_id))).st_mtime
+                    )
+                except FileNotFoundError:
+                    last = 0.0
+                if last < cutoff:
+                    self._remove(upload_id)
+                    removed += 1
+        with os.scandir(self.layout.tmp) as entries:
+            for entry in entries:
+                with contextlib.suppress(FileNotFoundError):
+                    if entry.stat().st_mtime < cutoff:
+                        os.unlink(entry.path)
+        return removed
