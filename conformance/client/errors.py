@@ -1,0 +1,52 @@
+"""Exceptions the registry client raises; each carries the transcript entry of the failed exchange.
+
+    RegistryClientError
+    ├── RegistryTransportError      no usable HTTP answer (the registry's fault or the network's)
+    │   ├── RegistryTimeout         no complete answer within the request deadline (stall, trickle)
+    │   └── RegistryConnectionError refused, reset, DNS, TLS or protocol error
+    └── SetupFailed                 a setup helper (push_blob, push_image, ...) was refused
+
+Operation methods never raise for an HTTP status: a 4xx/5xx is a response to judge. Only the
+setup helpers turn refusals into `SetupFailed`, which the plugin reports as a failed check.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conformance.client.transcript import Transcript, TranscriptEntry
+
+
+class RegistryClientError(Exception):
+    """Base of the client's exceptions."""
+
+
+class RegistryTransportError(RegistryClientError):
+    """The exchange produced no usable HTTP answer; `.entry` is its transcript entry."""
+
+    def __init__(self, message: str, entry: TranscriptEntry | None = None) -> None:
+        super().__init__(message)
+        self.entry = entry
+
+
+class RegistryTimeout(RegistryTransportError):  # noqa: N818 (name fixed by the API brief)
+    """No complete answer within the request deadline (connect, send, headers and body together)."""
+
+
+class RegistryConnectionError(RegistryTransportError):
+    """The connection failed: refused, reset, closed early, TLS or HTTP protocol error."""
+
+
+class SetupFailed(RegistryClientError):  # noqa: N818 (name fixed by the API brief)
+    """The registry refused a step a check needed as setup; carries the transcript so far."""
+
+    def __init__(self, message: str, transcript: Transcript | None = None) -> None:
+        super().__init__(message)
+        self.transcript = transcript
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.transcript is not None and self.transcript.entries:
+            return f"{text}\n\nHTTP transcript:\n{self.transcript.render()}"
+        return text
