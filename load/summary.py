@@ -1,0 +1,205 @@
+"""The run's JSON summary, CSV tables, PNG plots and the MB/s chart embedded in the HTML report.
+
+`build_summary` turns Locust's stats (duck-typed: `.entries`, `.total`) and our `Counters` into one
+JSON-able dict; `write_run` writes the run folder: `summary.json`, `requests.csv`, `throughput.csv`,
+`latency.csv`, `throughput.png`, `latency.png`, `throughput.html` and `report.html` (Locust's HTML
+report with the MB/s chart appended). Plots use matplotlib's Agg backend. Never imports locust.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib import pyplot
+
+from load.metrics import Counters, mb_per_s
+
+NOT_HTTP_TYPES = ("OP", "TTFB", "XFER")
+
+
+def chart_js() -> str:
+    """The self-contained chart script (no CDN: the dashboard must work offline)."""
+    return resources.files("load").joinpath("static/throughput_chart.js").read_text(encoding="utf-8")
+
+
+def dashboard_page() -> str:
+    """The live `/throughput` page with the chart script inlined."""
+    page = resources.files("load").joinpath("static/throughput.html").read_text(encoding="utf-8")
+    return page.replace("/*CHART_JS*/", chart_js())
+
+
+def chart_section(timeline: dict[str, Any]) -> str:
+    """An HTML fragment drawing `timeline` with the same chart as the dashboard (for static reports)."""
+    data = json.dumps(timeline).replace("</", "<\\/")
+    return (
+        '<section id="registry-harness-throughput" style="font-family:sans-serif;margin:2em">'
+        "<h2>Throughput (MB/s up and down, registry-harness)</h2>"
+        '<div id="throughput" data-points="0"></div>'
+        f"<script>{chart_js()}</script>"
+        f"<script>window.ThroughputChart.render(document.getElementById('throughput'), {data});</script>"
+        "</section>"
+    )
+
+
+def sha_ni() -> bool | None:
+    """Whether the CPU advertises SHA-NI (sha256 speed depends on it); None when unknown."""
+    try:
+        return " sha_ni" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+
+
+def stats_rows(stats: Any) -> list[dict[str, Any]]:
+    """One dict per Locust stats entry (type, name, counts, latency percentiles, bytes)."""
+    rows = []
+    for entry in sorted(stats.entries.values(), key=lambda e: (e.method or "", e.name)):
+        rows.append({
+            "type": entry.method or "",
+            "name": entry.name,
+            "count": entry.num_requests,
+            "failures": entry.num_failures,
+            "avg_ms": round(entry.avg_response_time, 2),
+            "p50_ms": entry.get_response_time_percentile(0.5) or 0,
+            "p95_ms": entry.get_response_time_percentile(0.95) or 0,
+            "p99_ms": entry.get_response_time_percentile(0.99) or 0,
+            "max_ms": round(entry.max_response_time or 0, 2),
+            "response_bytes": entry.total_content_length,
+        })
+    return rows
+
+
+def build_summary(stats: Any, counters: Counters, *, started: float, stopped: float,
+                  meta: dict[str, Any], latency: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The JSON summary of one run; MB/s are averages over the whole run (`stopped - started`)."""
+    duration = max(0.0, stopped - started)
+    scenarios = {}
+    for name in counters.scenarios():
+        up, down = counters.up.get(name, 0), counters.down.get(name, 0)
+        scenarios[name] = {
+            "bytes_up": up, "bytes_down": down,
+            "mb_s_up": round(mb_per_s(up, duration), 3), "mb_s_down": round(mb_per_s(down, duration), 3),
+            "operations": counters.ops.get(name, 0),
+        }
+    total_up, total_down = sum(counters.up.values()), sum(counters.down.values())
+    rows = stats_rows(stats)
+    http = [row for row in rows if row["type"] not in NOT_HTTP_TYPES]
+    requests = sum(row["count"] for row in http)
+    failures = sum(row["failures"] for row in http)
+    return {
+        "run": {**meta, "duration_s": round(duration, 3), "started": started, "stopped": stopped},
+        "scenarios": scenarios,
+        "total": {
+            "bytes_up": total_up, "bytes_down": total_down,
+            "mb_s_up": round(mb_per_s(total_up, duration), 3),
+            "mb_s_down": round(mb_per_s(total_down, duration), 3),
+        },
+        "committed": {"blobs_and_manifests": counters.committed_blobs, "bytes": counters.committed_bytes},
+        "http": {"requests": requests, "failures": failures,
+                 "fail_ratio": round(failures / requests, 6) if requests else 0.0},
+        "error_codes": dict(sorted(counters.error_codes.items())),
+        "digest_mismatches": counters.digest_mismatches,
+        "requests": rows,
+        "timeline": counters.timeline(started, stopped),
+        "latency": latency or [],
+        "breaches": [],
+    }
+
+
+def environment_meta() -> dict[str, Any]:
+    """Facts about the load generator worth keeping next to the figures."""
+    return {"python": platform.python_version(), "cpu_count": os.cpu_count(), "sha_ni": sha_ni(),
+            "machine": platform.machine()}
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def write_tables(run_dir: Path, summary: dict[str, Any]) -> None:
+    """requests.csv (per stats row), throughput.csv (MB/s per second), latency.csv (p50/p95 over time)."""
+    rows = summary["requests"]
+    keys = ["type", "name", "count", "failures", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms",
+            "response_bytes"]
+    _write_csv(run_dir / "requests.csv", keys, [[row[k] for k in keys] for row in rows])
+    timeline = summary["timeline"]
+    names = sorted(timeline["scenarios"])
+    header = ["t_s", "total_mb_s_up", "total_mb_s_down"]
+    for name in names:
+        header += [f"{name}_mb_s_up", f"{name}_mb_s_down"]
+    table = []
+    for index, t in enumerate(timeline["t"]):
+        line = [t, timeline["total"]["up"][index], timeline["total"]["down"][index]]
+        for name in names:
+            line += [timeline["scenarios"][name]["up"][index], timeline["scenarios"][name]["down"][index]]
+        table.append(line)
+    _write_csv(run_dir / "throughput.csv", header, table)
+    _write_csv(run_dir / "latency.csv", ["t_s", "row", "p50_ms", "p95_ms"],
+               [[s["t"], s["row"], s["p50_ms"], s["p95_ms"]] for s in summary["latency"]])
+
+
+def write_plots(run_dir: Path, summary: dict[str, Any]) -> None:
+    """throughput.png (MB/s over time) and latency.png (p95 per operation over time)."""
+    timeline = summary["timeline"]
+    figure, axes = pyplot.subplots(figsize=(10, 4.5))
+    axes.plot(timeline["t"], timeline["total"]["up"], color="black", label="total up")
+    axes.plot(timeline["t"], timeline["total"]["down"], color="grey", linestyle="--", label="total down")
+    for name, values in sorted(timeline["scenarios"].items()):
+        if any(values["up"]):
+            axes.plot(timeline["t"], values["up"], label=f"{name} up")
+        if any(values["down"]):
+            axes.plot(timeline["t"], values["down"], linestyle="--", label=f"{name} down")
+    axes.set_xlabel("seconds")
+    axes.set_ylabel("MB/s")
+    axes.set_title("Throughput")
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    figure.tight_layout()
+    figure.savefig(run_dir / "throughput.png", dpi=90)
+    pyplot.close(figure)
+
+    figure, axes = pyplot.subplots(figsize=(10, 4.5))
+    by_row: dict[str, tuple[list[float], list[float]]] = {}
+    for sample in summary["latency"]:
+        xs, ys = by_row.setdefault(sample["row"], ([], []))
+        xs.append(sample["t"])
+        ys.append(sample["p95_ms"])
+    for row, (xs, ys) in sorted(by_row.items()):
+        axes.plot(xs, ys, marker=".", label=row)
+    axes.set_xlabel("seconds")
+    axes.set_ylabel("p95 ms (current 10 s window)")
+    axes.set_title("Operation latency")
+    if by_row:
+        axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    figure.tight_layout()
+    figure.savefig(run_dir / "latency.png", dpi=90)
+    pyplot.close(figure)
+
+
+def write_run(run_dir: Path, summary: dict[str, Any], locust_html: str | None) -> None:
+    """Write every report file of a run into `run_dir`."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True), encoding="utf-8")
+    write_tables(run_dir, summary)
+    write_plots(run_dir, summary)
+    section = chart_section(summary["timeline"])
+    (run_dir / "throughput.html").write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>MB/s</title></head>"
+        f"<body>{section}</body></html>",
+        encoding="utf-8",
+    )
+    if locust_html is not None:
+        marker = "</body>"
+        html = (locust_html.replace(marker, section + marker, 1) if marker in locust_html
+                else locust_html + section)
+        (run_dir / "report.html").write_text(html, encoding="utf-8")
