@@ -25,6 +25,7 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from schemas.bundle import bundle
 from schemas.catalog import (
     BASE_URI,
     ENTRIES,
@@ -77,9 +78,15 @@ class _Loaded:
     nodes: dict[tuple[str, str], dict[str, Any]]
 
 
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    validator: Validator
+    origins: dict[int, tuple[str, str]]
+
+
 _lock = threading.Lock()
 _state: dict[str, _Loaded] = {}
-_validators: dict[tuple[str, Level], Validator | None] = {}
+_compiled: dict[tuple[str, Level], _Compiled | None] = {}
 
 
 def _read(level: Level, file: str) -> dict[str, Any] | None:
@@ -167,29 +174,39 @@ def registry() -> Registry[Any]:
     return _load().registry
 
 
-def validator_for(schema: str, level: Level = "must") -> Validator | None:
-    """Return the compiled, cached validator for a schema layer (None when it has no such layer)."""
+def _compiled_for(schema: str, level: Level) -> _Compiled | None:
     level = _check_level(level)
     name = resolve_name(schema)
     key = (name, level)
     try:
-        return _validators[key]
+        return _compiled[key]
     except KeyError:
         pass
     loaded = _load()
     with _lock:
-        if key not in _validators:
+        if key not in _compiled:
             entry = entry_for(name)
             assert entry is not None
-            contents = loaded.contents.get(schema_uri(level, entry.file))
-            _validators[key] = (
-                None
-                if contents is None
-                else ProtocolValidator(
-                    contents, registry=loaded.registry, format_checker=build_format_checker()
+            uri = schema_uri(level, entry.file)
+            compiled = None
+            if uri in loaded.contents:
+                bundled = bundle(loaded.contents, uri)
+                validator = ProtocolValidator(
+                    bundled.root, registry=loaded.registry, format_checker=build_format_checker()
                 )
-            )
-        return _validators[key]
+                compiled = _Compiled(validator, bundled.origins)
+            _compiled[key] = compiled
+        return _compiled[key]
+
+
+def validator_for(schema: str, level: Level = "must") -> Validator | None:
+    """Return the compiled, cached validator for a schema layer (None when it has no such layer).
+
+    The validator runs on a bundled copy of the schema with every ``$ref`` inlined (see
+    :mod:`schemas.bundle`); it accepts and rejects exactly what the schema files say.
+    """
+    compiled = _compiled_for(schema, level)
+    return None if compiled is None else compiled.validator
 
 
 def json_path(parts: Sequence[str | int]) -> str:
@@ -219,8 +236,10 @@ def _description(loaded: _Loaded, uri: str, pointer: str) -> str | None:
     return None
 
 
-def _violation(error: ValidationError, loaded: _Loaded) -> SchemaViolation:
-    where = loaded.locations.get(id(error.schema))
+def _violation(
+    error: ValidationError, loaded: _Loaded, origins: dict[int, tuple[str, str]]
+) -> SchemaViolation:
+    where = origins.get(id(error.schema)) or loaded.locations.get(id(error.schema))
     description = None
     if where is None:
         location = "#/" + "/".join(str(part) for part in list(error.schema_path)[:-1])
@@ -244,15 +263,13 @@ def _path_key(path: Sequence[str | int]) -> list[tuple[int, str, int]]:
 
 def iter_violations(document: object, schema: str, *, level: Level = "must") -> Iterator[SchemaViolation]:
     """Yield the violations of one schema layer, in document order."""
-    validator = validator_for(schema, level)
-    if validator is None:
+    compiled = _compiled_for(schema, level)
+    if compiled is None:
         return
     loaded = _load()
-    errors = sorted(
-        validator.iter_errors(cast(Any, document)), key=lambda error: _path_key(error.absolute_path)
-    )
-    for error in errors:
-        yield _violation(error, loaded)
+    errors = compiled.validator.iter_errors(cast(Any, document))
+    for error in sorted(errors, key=lambda error: _path_key(error.absolute_path)):
+        yield _violation(error, loaded, compiled.origins)
 
 
 def validate(document: object, schema: str, *, level: Level = "must") -> list[SchemaViolation]:
