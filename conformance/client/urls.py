@@ -19,8 +19,8 @@ def resolve_location(request_url: str, location: str) -> str:
 def append_query(url: str, name: str, value: str) -> str:
     """Append `name=value` to `url`'s query without touching what is already there.
 
-    `value` is percent-encoded except for characters digests and scopes use (`:` `,` `+` `=` `*`
-    `/`); a `#fragment` (never expected from a registry) stays at the end.
+    `value` is percent-encoded except for `:` `,` `=` `*` `/` (digests, scopes); `+` is encoded
+    because servers decode it as a space. A `#fragment` (never expected) stays at the end.
     """
     base, hash_mark, fragment = url.partition("#")
     if "?" not in base:
@@ -29,7 +29,7 @@ def append_query(url: str, name: str, value: str) -> str:
         separator = ""
     else:
         separator = "&"
-    encoded = f"{quote(name, safe='')}={quote(value, safe=':,+=*/')}"
+    encoded = f"{quote(name, safe='')}={quote(value, safe=':,=*/')}"
     return f"{base}{separator}{encoded}{hash_mark}{fragment}"
 
 
