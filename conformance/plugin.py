@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from conformance.client.errors import RegistryTransportError, SetupFailed
-from conformance.options import CATEGORIES, RunConfig, add_options, resolve_config
+from conformance.options import CATEGORIES, SWITCHES_BY_NAME, RunConfig, add_options, resolve_config
 from conformance.results import RunResults, default_report_dir, write_reports
 from conformance.session import STATE_KEY, RunState
 from conformance.verdicts import (
@@ -63,6 +63,7 @@ TRANSCRIPT_SECTION = "HTTP transcript"
 
 
 RECORDER_KEY = pytest.StashKey[VerdictRecorder]()
+UNKNOWN_FEATURES_KEY = pytest.StashKey[list[str]]()
 WORKER_NAMESPACE_KEY = "registry_harness_namespace"
 
 
@@ -98,7 +99,7 @@ def is_conformance_item(item: pytest.Item) -> bool:
     fixturenames = set(getattr(item, "fixturenames", ()))
     if fixturenames & OUR_FIXTURES:
         return True
-    return any(item.get_closest_marker(name) is not None for name in ("spec", *CATEGORIES))
+    return any(item.get_closest_marker(name) is not None for name in MARKERS)
 
 
 def _disabled_reason(item: pytest.Item, run_config: RunConfig) -> str | None:
@@ -127,9 +128,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if run_config.filter and run_config.filter not in item.nodeid:
             deselected.append(item)
             continue
-        for marker in item.iter_markers("feature"):
-            for feature in marker.args:
-                run_config.enabled(feature)  # raises KeyError for unknown feature names: a harness bug
+        unknown = [name for marker in item.iter_markers("feature") for name in marker.args
+                   if name not in SWITCHES_BY_NAME]
+        if unknown:
+            item.stash[UNKNOWN_FEATURES_KEY] = unknown
+            kept.append(item)
+            continue
         reason = _disabled_reason(item, run_config)
         if reason is not None:
             item.add_marker(pytest.mark.skip(reason=DISABLED_PREFIX + reason))
@@ -156,6 +160,14 @@ def pytest_runtest_protocol(
 FAILURE_EXCEPTIONS: tuple[type[BaseException], ...] = (
     AssertionError, MustViolation, ShouldViolation, SetupFailed, RegistryTransportError,
 )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A check naming an unknown feature is a harness bug: report it as an error before it runs."""
+    unknown = item.stash.get(UNKNOWN_FEATURES_KEY, None)
+    if unknown:
+        raise HarnessError(f"@pytest.mark.feature names unknown switch(es) {unknown}; "
+                           f"known: {', '.join(SWITCHES_BY_NAME)}")
 
 
 def _render_transcripts(recorder: VerdictRecorder) -> str | None:
@@ -229,10 +241,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
-    """Show harness errors inside a check's body as ERROR, not FAILED, in the terminal."""
+    """Show harness errors in a check's body as ERROR, and registry refusals during setup as FAILED."""
     payload = getattr(report, "conformance", None)
-    if payload and report.when == "call" and report.failed and payload["outcome"] == Outcome.ERROR:
+    if not payload or not report.failed:
+        return None
+    if report.when == "call" and payload["outcome"] == Outcome.ERROR:
         return "error", "E", "ERROR"
+    if report.when == "setup" and payload["outcome"] == Outcome.FAILED:
+        return "failed", "F", "FAILED"
     return None
 
 
@@ -292,8 +308,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     terminalreporter.write_sep("-", "registry-harness conformance")
     results = state.run_results
-    terminalreporter.write_line(f"registry: {results.registry_url or '(not contacted)'}"
-                                f"{' (bundled, started by the harness)' if results.registry_bundled else ''}")
+    if results.registry_url is None:
+        terminalreporter.write_line("registry: (not contacted)")
+    else:
+        bundled = " (bundled, started by the harness)" if results.registry_bundled else ""
+        terminalreporter.write_line(f"registry: {results.registry_url}{bundled}")
     terminalreporter.write_line(f"conformance verdict: {results.verdict().upper()}: {results.summary_line()}")
     for note_text in results.notes:
         terminalreporter.write_line(f"note: {note_text}")
