@@ -42,7 +42,7 @@ ACCEPT_MANIFESTS = ", ".join([OCI_MANIFEST, DOCKER_MANIFEST])
 
 
 @pytest.fixture(scope="module", params=["reference", "distribution"])
-def registry(request: pytest.FixtureRequest) -> Iterator[RegistryProcess]:
+def served(request: pytest.FixtureRequest) -> Iterator[RegistryProcess]:
     if request.param == "distribution":
         require_tools("docker-registry")
         process = start_distribution()
@@ -78,13 +78,13 @@ def push_oci_layout(registry: RegistryProcess, tmp_path: Path, repo: str, tag: s
 
 
 def test_skopeo_copies_oci_image_in_and_out_byte_identically(
-    registry: RegistryProcess, tmp_path: Path
+    served: RegistryProcess, tmp_path: Path
 ) -> None:
     require_tools("skopeo")
     repo = unique("clients/oci")
-    source = push_oci_layout(registry, tmp_path, repo)
+    source = push_oci_layout(served, tmp_path, repo)
     back = tmp_path / "back"
-    skopeo("copy", "--src-tls-verify=false", f"docker://{registry.host}/{repo}:v1", f"oci:{back}:v1")
+    skopeo("copy", "--src-tls-verify=false", f"docker://{served.host}/{repo}:v1", f"oci:{back}:v1")
 
     sent, received = read_oci_layout(source, "v1"), read_oci_layout(back, "v1")
     assert received.manifest == sent.manifest
@@ -92,20 +92,20 @@ def test_skopeo_copies_oci_image_in_and_out_byte_identically(
     assert received.blobs == sent.blobs
     assert len(sent.blobs) == 4  # config + three layers
 
-    raw = skopeo_stdout("inspect", "--raw", NO_TLS, f"docker://{registry.host}/{repo}:v1")
+    raw = skopeo_stdout("inspect", "--raw", NO_TLS, f"docker://{served.host}/{repo}:v1")
     assert raw == sent.manifest
-    inspected = json.loads(skopeo("inspect", NO_TLS, f"docker://{registry.host}/{repo}:v1"))
+    inspected = json.loads(skopeo("inspect", NO_TLS, f"docker://{served.host}/{repo}:v1"))
     assert inspected["Digest"] == sent.manifest_digest
     assert inspected["Layers"] == [layer["digest"] for layer in json.loads(sent.manifest)["layers"]]
 
-    response = http_manifest(registry, repo, sent.manifest_digest)
+    response = http_manifest(served, repo, sent.manifest_digest)
     assert response.status_code == 200
     assert response.content == sent.manifest
     assert response.headers.get("Docker-Content-Digest") == sent.manifest_digest
 
 
 def test_skopeo_copies_docker_schema2_image_in_and_out_byte_identically(
-    registry: RegistryProcess, tmp_path: Path
+    served: RegistryProcess, tmp_path: Path
 ) -> None:
     require_tools("skopeo")
     source = write_layout(tmp_path / "src", {"v1": build_image(unique("v2s2"), layer_count=2)})
@@ -115,59 +115,59 @@ def test_skopeo_copies_docker_schema2_image_in_and_out_byte_identically(
     assert sent.manifest_document["mediaType"] == DOCKER_MANIFEST
 
     repo = unique("clients/docker")
-    skopeo("copy", "--dest-tls-verify=false", f"dir:{converted}", f"docker://{registry.host}/{repo}:v2s2")
+    skopeo("copy", "--dest-tls-verify=false", f"dir:{converted}", f"docker://{served.host}/{repo}:v2s2")
     back = tmp_path / "back"
-    skopeo("copy", "--src-tls-verify=false", f"docker://{registry.host}/{repo}:v2s2", f"dir:{back}")
+    skopeo("copy", "--src-tls-verify=false", f"docker://{served.host}/{repo}:v2s2", f"dir:{back}")
     received = read_dir_transport(back)
     assert received.manifest == sent.manifest
     assert received.blobs == sent.blobs
 
-    raw = skopeo_stdout("inspect", "--raw", NO_TLS, f"docker://{registry.host}/{repo}:v2s2")
+    raw = skopeo_stdout("inspect", "--raw", NO_TLS, f"docker://{served.host}/{repo}:v2s2")
     assert raw == sent.manifest
-    response = http_manifest(registry, repo, "v2s2")
+    response = http_manifest(served, repo, "v2s2")
     assert response.status_code == 200
     assert response.headers["Content-Type"].split(";")[0].strip() == DOCKER_MANIFEST
     assert response.headers.get("Docker-Content-Digest") == sent.manifest_digest
 
 
-def test_skopeo_lists_tags(registry: RegistryProcess, tmp_path: Path) -> None:
+def test_skopeo_lists_tags(served: RegistryProcess, tmp_path: Path) -> None:
     require_tools("skopeo")
     repo = unique("clients/tags")
-    source = push_oci_layout(registry, tmp_path, repo, tag="v1")
+    source = push_oci_layout(served, tmp_path, repo, tag="v1")
     tags = {"v1", "latest", "2.0.1", "release_candidate-3"}
     for tag in sorted(tags - {"v1"}):
-        skopeo("copy", "--dest-tls-verify=false", f"oci:{source}:v1", f"docker://{registry.host}/{repo}:{tag}")
-    listed = json.loads(skopeo("list-tags", NO_TLS, f"docker://{registry.host}/{repo}"))
-    assert listed["Repository"] == f"{registry.host}/{repo}"
+        skopeo("copy", "--dest-tls-verify=false", f"oci:{source}:v1", f"docker://{served.host}/{repo}:{tag}")
+    listed = json.loads(skopeo("list-tags", NO_TLS, f"docker://{served.host}/{repo}"))
+    assert listed["Repository"] == f"{served.host}/{repo}"
     assert sorted(listed["Tags"]) == sorted(tags)
 
 
-def test_skopeo_deletes_an_image(registry: RegistryProcess, tmp_path: Path) -> None:
+def test_skopeo_deletes_an_image(served: RegistryProcess, tmp_path: Path) -> None:
     require_tools("skopeo")
     repo = unique("clients/delete")
-    source = push_oci_layout(registry, tmp_path, repo)
+    source = push_oci_layout(served, tmp_path, repo)
     digest = read_oci_layout(source, "v1").manifest_digest
-    assert http_manifest(registry, repo, digest).status_code == 200
+    assert http_manifest(served, repo, digest).status_code == 200
 
-    skopeo("delete", NO_TLS, f"docker://{registry.host}/{repo}:v1")
+    skopeo("delete", NO_TLS, f"docker://{served.host}/{repo}:v1")
 
     for reference in (digest, "v1"):
-        response = http_manifest(registry, repo, reference)
+        response = http_manifest(served, repo, reference)
         assert response.status_code == 404, f"manifest {reference} still served after skopeo delete"
     with pytest.raises(AssertionError, match="manifest unknown"):
-        skopeo("inspect", "--raw", NO_TLS, f"docker://{registry.host}/{repo}:v1")
+        skopeo("inspect", "--raw", NO_TLS, f"docker://{served.host}/{repo}:v1")
 
 
-def test_skopeo_copy_to_another_repository_mounts_blobs(registry: RegistryProcess, tmp_path: Path) -> None:
+def test_skopeo_copy_to_another_repository_mounts_blobs(served: RegistryProcess, tmp_path: Path) -> None:
     require_tools("skopeo")
     source_repo, target_repo = unique("clients/mount-src"), unique("clients/mount-dst")
-    source = push_oci_layout(registry, tmp_path, source_repo)
+    source = push_oci_layout(served, tmp_path, source_repo)
     sent = read_oci_layout(source, "v1")
     layer_digests = [layer["digest"] for layer in json.loads(sent.manifest)["layers"]]
 
     output = skopeo(
         "--debug", "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
-        f"docker://{registry.host}/{source_repo}:v1", f"docker://{registry.host}/{target_repo}:v1",
+        f"docker://{served.host}/{source_repo}:v1", f"docker://{served.host}/{target_repo}:v1",
     )
 
     requests = debug_requests(output)
@@ -185,8 +185,8 @@ def test_skopeo_copy_to_another_repository_mounts_blobs(registry: RegistryProces
     assert len(patched) <= 2, f"layers were uploaded instead of mounted: {patched}"
 
     for digest in layer_digests:
-        assert http_blob(registry, target_repo, digest) == sent.blobs[digest]
-    raw = skopeo_stdout("inspect", "--raw", NO_TLS, f"docker://{registry.host}/{target_repo}:v1")
+        assert http_blob(served, target_repo, digest) == sent.blobs[digest]
+    raw = skopeo_stdout("inspect", "--raw", NO_TLS, f"docker://{served.host}/{target_repo}:v1")
     assert raw == sent.manifest
 
 
@@ -205,39 +205,39 @@ def local_image(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 @pytest.mark.parametrize("manifest_format", ["oci", "v2s2"])
 def test_podman_pushes_and_pulls(
-    registry: RegistryProcess, local_image: tuple[str, Path], manifest_format: str
+    served: RegistryProcess, local_image: tuple[str, Path], manifest_format: str
 ) -> None:
     name, source = local_image
     sent = read_oci_layout(source, "v1")
     diff_ids = json.loads(sent.blobs[sent.manifest_document["config"]["digest"]])["rootfs"]["diff_ids"]  # type: ignore[index]
     repo = unique(f"clients/podman-{manifest_format}")
-    remote = f"{registry.host}/{repo}:v1"
+    remote = f"{served.host}/{repo}:v1"
 
     forget_blob_locations()
     podman("push", NO_TLS, "--format", manifest_format, name, f"docker://{remote}")
 
-    response = http_manifest(registry, repo, "v1")
+    response = http_manifest(served, repo, "v1")
     assert response.status_code == 200
     manifest = response.json()
     assert manifest["mediaType"] == (OCI_MANIFEST if manifest_format == "oci" else DOCKER_MANIFEST)
     assert response.headers.get("Docker-Content-Digest") == sha256_digest(response.content)
-    layers = [http_blob(registry, repo, layer["digest"]) for layer in manifest["layers"]]
+    layers = [http_blob(served, repo, layer["digest"]) for layer in manifest["layers"]]
     assert uncompressed_digests(layers) == diff_ids
-    config = json.loads(http_blob(registry, repo, manifest["config"]["digest"]))
+    config = json.loads(http_blob(served, repo, manifest["config"]["digest"]))
     assert config["rootfs"]["diff_ids"] == diff_ids
 
     try:
         podman("pull", NO_TLS, f"docker://{remote}")
         inspected = json.loads(podman("image", "inspect", remote))[0]
         assert inspected["Id"] == manifest["config"]["digest"].removeprefix("sha256:")
-        assert f"{registry.host}/{repo}@{sha256_digest(response.content)}" in inspected["RepoDigests"]
+        assert f"{served.host}/{repo}@{sha256_digest(response.content)}" in inspected["RepoDigests"]
         assert inspected["RootFS"]["Layers"] == diff_ids
     finally:
         podman("rmi", "--force", "--ignore", remote)
 
 
 def test_buildah_pushes_with_chunked_patch(
-    registry: RegistryProcess, local_image: tuple[str, Path], tmp_path: Path
+    served: RegistryProcess, local_image: tuple[str, Path], tmp_path: Path
 ) -> None:
     require_tools("buildah")
     name, source = local_image
@@ -246,10 +246,10 @@ def test_buildah_pushes_with_chunked_patch(
     repo = unique("clients/buildah")
 
     forget_blob_locations()
-    buildah("push", NO_TLS, name, f"docker://{registry.host}/{repo}:v1")
+    buildah("push", NO_TLS, name, f"docker://{served.host}/{repo}:v1")
 
     back = tmp_path / "back"
-    skopeo("copy", "--src-tls-verify=false", f"docker://{registry.host}/{repo}:v1", f"oci:{back}:v1")
+    skopeo("copy", "--src-tls-verify=false", f"docker://{served.host}/{repo}:v1", f"oci:{back}:v1")
     received = read_oci_layout(back, "v1")
     layer_digests = [layer["digest"] for layer in received.manifest_document["layers"]]  # type: ignore[attr-defined]
     assert uncompressed_digests([received.blobs[d] for d in layer_digests]) == diff_ids

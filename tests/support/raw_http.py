@@ -8,9 +8,10 @@ until close). Every socket operation has a timeout.
 
 from __future__ import annotations
 
-import json
 import socket
 from dataclasses import dataclass, field
+
+from tests.support.registry_http import Answer, error_codes
 
 DEFAULT_TIMEOUT = 15.0
 
@@ -28,15 +29,14 @@ class RawResponse:
         """The value of header `name` (case-insensitive), or None."""
         return self.headers.get(name.lower())
 
+    def answer(self, method: str, target: str | bytes) -> Answer:
+        """This response as an `Answer` to `method target`."""
+        shown = target if isinstance(target, str) else target.decode("latin-1")
+        return Answer(method, shown, self.status, self.body)
+
     def error_codes(self) -> list[str]:
         """The `code`s of an OCI error envelope in the body; empty if the body is not one."""
-        try:
-            document = json.loads(self.body)
-        except ValueError:
-            return []
-        if not isinstance(document, dict) or not isinstance(document.get("errors"), list):
-            return []
-        return [str(error.get("code")) for error in document["errors"] if isinstance(error, dict)]
+        return error_codes(self.body)
 
 
 def build_request(
