@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+RENDERED_ENTRIES = 8
+"""How many trailing exchanges `str(SetupFailed)` shows (the full transcript stays on `.transcript`)."""
+
 if TYPE_CHECKING:
     from conformance.client.transcript import Transcript, TranscriptEntry
 
@@ -48,5 +51,6 @@ class SetupFailed(RegistryClientError):  # noqa: N818 (name fixed by the API bri
     def __str__(self) -> str:
         text = super().__str__()
         if self.transcript is not None and self.transcript.entries:
-            return f"{text}\n\nHTTP transcript:\n{self.transcript.render()}"
+            rendered = self.transcript.render(last=RENDERED_ENTRIES)
+            return f"{text}\n\nHTTP transcript (last {RENDERED_ENTRIES} exchanges):\n{rendered}"
         return text

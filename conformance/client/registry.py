@@ -9,6 +9,7 @@ Operations are named resource_verb_variant and return `Response` whatever the st
 failures raise (`RegistryTimeout`, `RegistryConnectionError`). Upload methods take the `Location`
 of the previous answer verbatim (`response.location`, already resolved to an absolute URL).
 `request()` sends anything (for negative tests); `follow_link()` gives the next page's URL.
+A client is not thread-safe: use one per thread (they are cheap; each has its own pool).
 Every request carries the token scopes it needs: `repository:<name>:pull` to read, `pull,push` to
 write, `delete` to delete, the source repository's `pull` for a mount, `registry:catalog:*`.
 """
@@ -272,6 +273,12 @@ class RegistryClient(HttpSession):
     def push_blob(self, repo: str, data: bytes | Content, *, media_type: str | None = None) -> Descriptor:
         """Upload a blob (POST + PUT with the body); its descriptor, or `SetupFailed`. See `pushing`."""
         return pushing.push_blob(self, repo, data, media_type=media_type)
+
+    def push_blob_chunked(
+        self, repo: str, data: bytes | Content, chunk_size: int = 1024 * 1024
+    ) -> Descriptor:
+        """Upload a blob in PATCH chunks of `chunk_size`, then an empty closing PUT; or `SetupFailed`."""
+        return pushing.push_blob_chunked(self, repo, data, chunk_size)
 
     def push_manifest(self, repo: str, reference: str | None, manifest: Manifest) -> Descriptor:
         """PUT a built manifest by tag, or by its own digest when `reference` is None."""

@@ -221,7 +221,7 @@ class HttpSession:
                 f"timeout: no complete answer within {limit:g} s ({phase}, "
                 f"{sink.size} body bytes received; {type(exc).__name__})"
             )
-            raise RegistryTimeout(f"{method} {url}: {entry.error}", entry) from exc
+            raise RegistryTimeout(f"{method} {entry.url}: {entry.error}", entry) from exc
         except (httpx.LocalProtocolError, httpx.UnsupportedProtocol):
             entry.elapsed = time.monotonic() - started
             entry.error = "request could not be sent (client-side error)"
@@ -229,7 +229,7 @@ class HttpSession:
         except httpx.TransportError as exc:
             entry.elapsed = time.monotonic() - started
             entry.error = f"{type(exc).__name__}: {exc}"
-            raise RegistryConnectionError(f"{method} {url}: {entry.error}", entry) from exc
+            raise RegistryConnectionError(f"{method} {entry.url}: {entry.error}", entry) from exc
         entry.elapsed = time.monotonic() - started
         content = sink.content()
         entry.response_body = preview_body(content if read.keep_body else bytes(sink.preview), sink.size)

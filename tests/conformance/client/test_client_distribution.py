@@ -161,3 +161,16 @@ def test_basic_auth_through_the_challenge(tmp_path_factory: pytest.TempPathFacto
             assert len(wrong.transcript) == 2  # tried once with credentials, no loop
     finally:
         process.stop()
+
+
+def test_chunked_setup_helper(client: RegistryClient) -> None:
+    blob = random_blob(21, 2_500_000)
+    descriptor = client.push_blob_chunked("chunked/helper", blob, chunk_size=1_000_000)
+    assert descriptor.digest == blob.digest
+    patches = [e for e in client.transcript.entries if e.method == "PATCH"]
+    assert [dict(e.request_headers)["content-range"] for e in patches] == [
+        "0-999999",
+        "1000000-1999999",
+        "2000000-2499999",
+    ]
+    assert client.blob_get_digest("chunked/helper", blob.digest).computed_digest == blob.digest

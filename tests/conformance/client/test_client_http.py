@@ -11,6 +11,7 @@ import pytest
 from conformance.client import BodyStream, Credentials, RegistryClient
 from conformance.client.registry import DEFAULT_ACCEPT, scopes_for
 from conformance.client.session import SLICE_SIZE
+from conformance.content import docker_manifest, image_index, image_manifest
 from conformance.spec import media_types
 
 REGISTRY = "http://registry.test:5000"
@@ -192,3 +193,30 @@ def test_operation_requests_are_shaped_as_the_spec_says() -> None:
 )
 def test_scopes_inferred_from_paths(method: str, url: str, scopes: tuple[str, ...]) -> None:
     assert scopes_for(method, url) == scopes
+
+
+def test_push_image_pushes_blobs_once_and_children_before_parents() -> None:
+    shared = image_manifest(1)
+    index = image_index([shared, image_index([shared, docker_manifest(2)])])
+    order: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        request.read()
+        path = request.url.path
+        if request.method == "POST":
+            return httpx.Response(202, headers={"Location": "/v2/r/blobs/uploads/u"})
+        if request.method == "PUT" and "/blobs/uploads/" in path:
+            order.append("blob " + request.url.params["digest"])
+            return httpx.Response(201)
+        order.append("manifest " + path.rsplit("/", 1)[1])
+        return httpx.Response(201)
+
+    with make_client(handler) as client:
+        descriptor = client.push_image("r", index, tag="multi")
+    assert descriptor.digest == index.digest
+    blobs = [line for line in order if line.startswith("blob ")]
+    assert len(blobs) == len(set(blobs)) == len(index.all_blobs()) == 4
+    manifests = [line.split()[1] for line in order if line.startswith("manifest ")]
+    inner = index.children[1]
+    assert manifests == [shared.digest, inner.children[1].digest, inner.digest, "multi"]
+    assert order.index("manifest " + shared.digest) > max(order.index(b) for b in blobs)

@@ -8,6 +8,8 @@ import hashlib
 import io
 import json
 import random
+import subprocess
+import sys
 import tarfile
 from typing import Any
 
@@ -246,3 +248,11 @@ def test_schema1_is_available_for_negative_tests() -> None:
     legacy = schema1_manifest()
     assert legacy.media_type in media_types.SCHEMA1_TYPES and legacy.document["schemaVersion"] == 1
     assert isinstance(Blob(b"x").descriptor().to_dict()["size"], int)
+
+
+def test_content_and_spec_import_without_httpx() -> None:
+    # load/ builds content inside gevent-patched Locust processes, where httpx must not be imported
+    code = "import sys, conformance.content, conformance.spec.errors, conformance.spec.grammar; "
+    code += "print('httpx' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
