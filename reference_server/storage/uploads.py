@@ -24,7 +24,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from reference_server.digests import Hasher, HashingWriter, hash_file, new_hasher
+from reference_server.digests import Hasher, HashingWriter, hash_file, new_hasher, pump
 from reference_server.grammar import Digest, RepositoryName, UploadId
 from reference_server.storage.blobs import BlobStore
 from reference_server.storage.errors import (
@@ -176,8 +176,7 @@ class UploadStore:
     ) -> None:
         writer = HashingWriter(fd, hasher)
         try:
-            async for chunk in chunks:
-                writer.write(chunk)
+            await pump(chunks, writer)
             if length is not None and writer.written != length:
                 raise SizeMismatchError(length, writer.written)
         except BaseException:
