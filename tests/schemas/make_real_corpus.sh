@@ -7,9 +7,13 @@
 # Docker schema 2 formats; a manifest list / image index of both is pushed with `buildah manifest push
 # --all`. Every manifest, index, list and config those clients wrote is copied byte for byte into
 # corpus/real/<schema name>/<producer>-<what>-<digest prefix>.json (index.json of a layout has no digest
-# of its own and keeps the name <producer>-index.json).
+# of its own and keeps the name <producer>-index.json). The images are then pushed to Debian's distribution
+# 2.8.2 on loopback and the documents it serves are captured (capture_registry_documents.py): catalog,
+# tags lists, a served list and index, and its error envelopes, as corpus/real/<schema>/distribution-*.json.
+# Docker-format configs carry the random id of buildah's working container, so their digests (and the
+# digests of the Docker manifests and lists that reference them) change on every run.
 #
-# Usage (as root, needs buildah and skopeo): bash tests/schemas/make_real_corpus.sh
+# Usage (as root, needs buildah, skopeo and docker-registry): bash tests/schemas/make_real_corpus.sh
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -118,4 +122,13 @@ for dest in sorted(dests.iterdir()):
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
         walk(dest, label, data, SCHEMA_BY_TYPE[media_type], "manifest", digest)
 PY
+
+# What a real registry serves: distribution 2.8.2's catalog, tags lists, served manifests, error envelopes.
+if command -v docker-registry >/dev/null; then
+  python3 "$here/capture_registry_documents.py" "$dests" "$out" >/dev/null
+else
+  echo "docker-registry (distribution) not installed: registry documents not captured" >&2
+  exit 1
+fi
+
 find "$out" -name '*.json' | sort | sed "s|$here/||"

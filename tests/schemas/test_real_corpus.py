@@ -1,4 +1,7 @@
-"""Documents written by real clients (buildah, skopeo) for real images; see make_real_corpus.sh."""
+"""Documents written by real clients (buildah, skopeo) and served by a real registry (distribution 2.8.2).
+
+make_real_corpus.sh and capture_registry_documents.py regenerate corpus/real/.
+"""
 
 from __future__ import annotations
 
@@ -31,9 +34,22 @@ def test_corpus_covers_every_format_the_clients_write() -> None:
         "image-config",
         "docker-manifest",
         "docker-manifest-list",
+        "catalog",
+        "tags-list",
+        "error-envelope",
     }
     producers = {path.name.split("-", 1)[0] for path in FILES}
-    assert producers == {"buildah", "skopeo"}
+    assert producers == {"buildah", "skopeo", "distribution"}
+
+
+def test_distribution_error_envelopes_carry_the_code_their_file_names() -> None:
+    envelopes = sorted(REAL.glob("error-envelope/distribution-*.json"))
+    codes = set()
+    for path in envelopes:
+        code = path.stem.removeprefix("distribution-").upper().replace("-", "_")
+        assert _load(path)["errors"][0]["code"] == code, path.name
+        codes.add(code)
+    assert len(codes) >= 8
 
 
 @pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.stem}" for p in FILES])
@@ -48,11 +64,11 @@ def test_real_document_passes_the_must_layer(path: Path) -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.stem}" for p in FILES])
 def test_real_document_warnings_are_the_known_ones(path: Path) -> None:
-    # The only SHOULD gaps of these clients: an OCI image layout's index.json carries no mediaType, and
-    # its entry for a single image has no platform. Everything else they write is SHOULD-clean.
+    # The only SHOULD gaps of these clients and of distribution: an OCI image layout's index.json carries
+    # no mediaType, and its entry for a single image has no platform. Everything else is SHOULD-clean.
     warnings = schemas.validate(_load(path), path.parent.name, level="should")
     found = {(w.path, w.rule) for w in warnings}
-    if path.name.endswith("-index.json"):
+    if "-layout-" in path.name and path.name.endswith("-index.json"):
         allowed = {
             ("$", "required at should/image-index.json#/$defs/media-type-present"),
             ("$.manifests[0]", "required at should/defs.json#/$defs/manifest-descriptor/then"),
