@@ -36,6 +36,7 @@ from tests.support.oci_layout import (
     uncompressed_digests,
     write_layout,
 )
+from tests.support.tcp_recorder import recording_relay
 
 NO_TLS = "--tls-verify=false"
 ACCEPT_MANIFESTS = ", ".join([OCI_MANIFEST, DOCKER_MANIFEST])
@@ -242,14 +243,23 @@ def test_buildah_pushes_with_chunked_patch(
     require_tools("buildah")
     name, source = local_image
     sent = read_oci_layout(source, "v1")
-    diff_ids = json.loads(sent.blobs[sent.manifest_document["config"]["digest"]])["rootfs"]["diff_ids"]  # type: ignore[index]
+    config_digest = sent.manifest_document["config"]["digest"]  # type: ignore[index]
+    diff_ids = json.loads(sent.blobs[config_digest])["rootfs"]["diff_ids"]
     repo = unique("clients/buildah")
 
     forget_blob_locations()
-    buildah("push", NO_TLS, name, f"docker://{served.host}/{repo}:v1")
+    with recording_relay(("127.0.0.1", int(served.url.rsplit(":", 1)[1]))) as relay:
+        buildah("push", NO_TLS, name, f"docker://127.0.0.1:{relay.port}/{repo}:v1")
+        requests = relay.requests()
+    patches = [r for r in requests if r.method == "PATCH" and "/blobs/uploads/" in r.target]
+    chunked = [r for r in patches if r.headers.get("transfer-encoding") == "chunked"]
+    # Layers are recompressed on the fly (length unknown): chunked. The config has a known length.
+    assert len(chunked) >= len(diff_ids), [r.headers for r in patches]
+    assert all("content-length" not in r.headers for r in chunked)
 
     back = tmp_path / "back"
     skopeo("copy", "--src-tls-verify=false", f"docker://{served.host}/{repo}:v1", f"oci:{back}:v1")
     received = read_oci_layout(back, "v1")
     layer_digests = [layer["digest"] for layer in received.manifest_document["layers"]]  # type: ignore[attr-defined]
     assert uncompressed_digests([received.blobs[d] for d in layer_digests]) == diff_ids
+    assert received.blobs[config_digest] == sent.blobs[config_digest]
