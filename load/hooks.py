@@ -45,6 +45,7 @@ class RunState:
         self.thresholds: thresholds.Thresholds | None = None
         self.latency: list[dict[str, Any]] = []
         self.settings: LoadSettings | None = None
+        self.worker_ids: set[str] = set()
 
 
 STATE = RunState()
@@ -107,6 +108,9 @@ def _add_arguments(parser: Any, **_: Any) -> None:
 
 
 def _on_init(environment: Any, runner: Any, web_ui: Any = None, **_: Any) -> None:
+    # The event loop's cached clock can be seconds stale after the imports; Locust schedules the
+    # --run-time stop from it right after init, which then fires early. Refresh it.
+    gevent.get_hub().loop.update_now()
     try:
         settings = RUNTIME.configure(environment.parsed_options)
     except OptionError as exc:
@@ -142,6 +146,7 @@ def _on_test_start(environment: Any, **_: Any) -> None:
     COUNTERS.reset()
     STATE.started, STATE.stopped = time.time(), None
     STATE.latency.clear()
+    STATE.worker_ids.clear()
     if not isinstance(environment.runner, MasterRunner):
         RUNTIME.pool  # noqa: B018  (build the content pool before users spawn)
 
@@ -161,6 +166,7 @@ def _on_report_to_master(client_id: str, data: dict[str, Any], **_: Any) -> None
 
 def _on_worker_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
     COUNTERS.merge(data.get(REPORT_KEY) or {})
+    STATE.worker_ids.add(client_id)
 
 
 def finish_run(environment: Any) -> None:
@@ -175,7 +181,7 @@ def finish_run(environment: Any) -> None:
         "host": environment.host,
         "bundled_target": STATE.registry is not None and (STATE.settings.target if STATE.settings else None),
         "user_classes": sorted(cls.__name__ for cls in environment.user_classes),
-        "workers": runner.worker_count if isinstance(runner, MasterRunner) else 0,
+        "workers": len(STATE.worker_ids),
         "peak_users": max((h["user_count"][1] for h in runner.stats.history), default=runner.user_count),
         "locust_options": {k: getattr(options, k, None)
                            for k in ("num_users", "spawn_rate", "run_time", "tags")},

@@ -46,6 +46,13 @@ def format_size(size: int) -> str:
     return f"{size}B"
 
 
+def _size(flag: str, text: str) -> int:
+    try:
+        return parse_size(text)
+    except OptionError as exc:
+        raise OptionError(f"{flag}: {exc}") from exc
+
+
 @dataclass(frozen=True)
 class SizeMix:
     """Blob sizes with relative weights, e.g. `1MiB:20,10MiB:70,100MiB:10`."""
@@ -66,7 +73,7 @@ class SizeMix:
                 raise OptionError(f"--blob-sizes: bad weight in {item!r}") from exc
             if weight < 0:
                 raise OptionError(f"--blob-sizes: negative weight in {item!r}")
-            sizes.append(parse_size(size_text))
+            sizes.append(_size("--blob-sizes", size_text))
             weights.append(weight)
         if not sizes or sum(weights) <= 0:
             raise OptionError(f"--blob-sizes: no sizes with a positive weight in {text!r}")
@@ -187,7 +194,7 @@ def settings_from(options: Any) -> LoadSettings:
     shape = text("shape")
     if shape not in SHAPES:
         raise OptionError(f"--shape: one of {', '.join(SHAPES)}, got {shape!r}")
-    chunk_size = parse_size(text("chunk_size"))
+    chunk_size = _size("--chunk-size", text("chunk_size"))
     if chunk_size <= 0:
         raise OptionError("--chunk-size: must be > 0")
     prefix = text("repo_prefix").strip("/")
@@ -201,11 +208,11 @@ def settings_from(options: Any) -> LoadSettings:
         repos=_number(filled, "repos", int, 1),
         repo_prefix=prefix,
         chunk_size=chunk_size,
-        range_size=max(1, parse_size(text("range_size"))),
+        range_size=max(1, _size("--range-size", text("range_size"))),
         verify_share=verify_share,
         pull_images=_number(filled, "pull_images", int, 1),
         request_timeout=_number(filled, "request_timeout", float, 0.1),
-        pool_size=parse_size(text("pool_size")),
+        pool_size=max(1024 * 1024, _size("--pool-size", text("pool_size"))),
         shape=shape,
         shape_users=_number(filled, "shape_users", int, 1),
         shape_seconds=_number(filled, "shape_seconds", float, 1.0),

@@ -8,6 +8,7 @@ large spans) into gevent's real-thread pool so the event loop (and the worker he
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -83,7 +84,8 @@ class Runtime:
         path: Path | None = self.settings.ledger
         if path is None:
             return
-        line = json.dumps({"kind": kind, "repository": repository, "digest": digest, "size": size}) + "\n"
+        entry = {"kind": kind, "repository": repository, "digest": digest, "size": size, "pid": os.getpid()}
+        line = json.dumps(entry) + "\n"
         with self._ledger_lock, path.open("a", encoding="utf-8") as handle:
             handle.write(line)
 
