@@ -493,3 +493,26 @@ def test_fuzzed_patch_headers_never_cause_a_server_error(
     response = target.raw("PATCH", path, headers, body)
     assert response.status == 0 or response.status < 500, response.answer("PATCH", path)
     target.client.delete(location)
+
+
+@pytest.mark.parametrize("value", [
+    "bytes=abc", "bytes=5-1", "bytes=0-0,2-3", "bytes=-0", "bytes=99999999999999999999999-",
+    "bytes=0-99999999999999999999999", "items=0-1", "bytes=--1", "bytes=1-", "bytes=-3", "bytes=0-0",
+])
+def test_garbage_range_on_blob_get_is_served_correctly_or_refused(target: Target, value: str) -> None:
+    digest, data = next(iter(target.blobs.items()))
+    path = f"/v2/{REPO}/blobs/{digest}"
+    response = target.raw("GET", path, [("Range", value)])
+    answer = response.answer("GET", f"{path} Range: {value}")
+    assert response.status in (200, 206, 416), f"unexpected answer: {answer}"
+    if response.status == 200:
+        assert response.body == data, f"a 200 must carry the whole blob: {answer}"
+    elif response.status == 206:
+        unit, _, spec = (response.header("content-range") or "").partition(" ")
+        span, _, total = spec.partition("/")
+        first, _, last = span.partition("-")
+        assert unit == "bytes" and total in (str(len(data)), "*"), f"bad Content-Range: {answer}"
+        expected = data[int(first):int(last) + 1]
+        assert response.body == expected, f"206 body does not match Content-Range: {answer}"
+    else:
+        assert set(response.error_codes()) <= {"SIZE_INVALID", "BLOB_UPLOAD_INVALID"}, str(answer)
