@@ -160,6 +160,8 @@ class HttpSession:
         read = _Reading(keep_body, hash_algorithm, timeout)
         base_headers = {"User-Agent": self.user_agent, "Accept-Encoding": "identity", **(headers or {})}
         on_registry = same_origin(url, self.base_url)
+        if any(name.lower() == "authorization" for name in base_headers):
+            auth = False  # the caller chose the credentials: send them as given, never replace them
         sent_auth = self.auth.authorization(scopes) if auth and on_registry else None
         hop_headers = dict(base_headers)
         if sent_auth is not None:

@@ -9,8 +9,10 @@ How a request gets its `Authorization` header (see `Authenticator`):
    Basic -> the configured credentials. The request is retried ONCE with that header.
 3. Later requests reuse the challenge: a token cached per (realm, service, scope set) until it
    expires (`expires_in`, default 60 s), or Basic credentials.
-4. A 401 despite a cached token (expired or revoked) drops that token and re-authenticates once.
-   A 401 after a fresh token or after Basic credentials is returned as it is: never a loop.
+4. A 401 despite a cached token (expired or revoked) drops that token and re-authenticates once,
+   unless the challenge says `error="insufficient_scope"` for the very scopes that token was
+   issued for. A 401 after a fresh token or after Basic credentials is returned as it is: never
+   a loop.
 """
 
 from __future__ import annotations
@@ -93,9 +95,10 @@ class Authenticator:
             key = self._key(bearer, needed)
             cached = self._tokens.get(key)
             if sent is not None and cached is not None and sent == f"Bearer {cached.token}":
+                if bearer.error == "insufficient_scope":
+                    return None  # this very scope set was granted short: asking again cannot help
                 del self._tokens[key]  # expired or revoked: one fresh token
-            elif sent is not None and sent.startswith("Bearer "):
-                return None  # a token we just fetched was refused: do not loop
+            # otherwise no token, or one for other scopes: get one for what the challenge needs
             return self._bearer(bearer, needed, use_cache=False)
         basic = next((c for c in challenges if c.scheme == "basic"), None)
         if basic is not None and self.credentials is not None:

@@ -237,3 +237,52 @@ def test_raw_request_without_auth_sends_no_credentials_and_does_not_retry() -> N
         response = client.request("HEAD", "/v2/repo/blobs/sha256:" + "0" * 64, auth=False)
     assert response.status_code == 401
     assert "authorization" not in registry.registry_requests[-1].headers
+
+
+def test_challenge_asking_more_scope_gets_a_wider_token_and_short_grants_are_not_retried() -> None:
+    scopes_requested: list[list[str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "auth.test":
+            scopes = request.url.params.get_list("scope")
+            scopes_requested.append(scopes)
+            token = "wide" if "repository:other:pull" in scopes else "narrow"
+            return httpx.Response(200, json={"token": token})
+        if request.url.path == "/v2/":
+            if request.headers.get("authorization"):
+                return httpx.Response(200)
+            return httpx.Response(401, headers={"WWW-Authenticate": f'Bearer realm="{REALM}",service="s"'})
+        if request.headers.get("authorization") == "Bearer wide":
+            return httpx.Response(200)
+        if request.url.path.startswith("/v2/denied/"):
+            challenge = f'Bearer realm="{REALM}",service="s",scope="repository:denied:pull"'
+            challenge += ',error="insufficient_scope"'
+        else:
+            challenge = (
+                f'Bearer realm="{REALM}",service="s",scope="repository:repo:pull repository:other:pull"'
+            )
+        return httpx.Response(401, headers={"WWW-Authenticate": challenge})
+
+    with make_client(handler) as client:
+        assert client.ping().status_code == 200
+        assert client.blob_head("repo", "sha256:" + "0" * 64).status_code == 200
+        assert client.blob_head("denied", "sha256:" + "0" * 64).status_code == 401
+    assert scopes_requested == [
+        [],
+        ["repository:repo:pull"],  # proactive, then the challenge asked for more
+        ["repository:repo:pull", "repository:other:pull"],
+        ["repository:denied:pull"],  # proactive; the short grant is not asked for again
+    ]
+    assert [e.status for e in client.transcript.entries if "registry.test" in e.url][-1:] == [401]
+
+
+def test_caller_supplied_authorization_is_sent_as_given_and_not_retried() -> None:
+    registry = FakeTokenRegistry()
+    with make_client(registry) as client:
+        client.blob_head("repo", "sha256:" + "0" * 64)  # learns the challenge, caches a token
+        response = client.request(
+            "GET", "/v2/repo/blobs/sha256:" + "0" * 64, headers={"Authorization": "Bearer bogus"}
+        )
+    assert response.status_code == 401
+    assert registry.registry_requests[-1].headers["authorization"] == "Bearer bogus"
+    assert len(registry.token_requests) == 1
