@@ -61,7 +61,9 @@ class UnknownSchemaError(LookupError):
 class SchemaError(ValueError):
     """Raised by :func:`check` when a document has violations; carries them in ``violations``."""
 
-    def __init__(self, schema: str, level: Level, violations: Sequence[SchemaViolation]) -> None:
+    def __init__(
+        self, violations: Sequence[SchemaViolation], *, schema: str = "document", level: Level = "must"
+    ) -> None:
         self.schema = schema
         self.level = level
         self.violations = list(violations)
@@ -285,4 +287,4 @@ def check(document: object, schema: str, *, level: Level = "must") -> None:
     """Like :func:`validate`, but raise :class:`SchemaError` listing every violation."""
     violations = validate(document, schema, level=level)
     if violations:
-        raise SchemaError(resolve_name(schema), level, violations)
+        raise SchemaError(violations, schema=resolve_name(schema), level=level)

@@ -109,7 +109,12 @@ def test_check_raises_with_every_violation_listed() -> None:
     text = str(error)
     assert text.splitlines()[0] == "document violates the MUST layer of schema 'image-manifest':"
     assert len(text.splitlines()) == 1 + len(error.violations)
+    assert error.schema == "image-manifest"
+    assert error.level == "must"
     schemas.check(_manifest(), "image-manifest")
+    schemas.check(_manifest(layers=[]), "image-manifest")
+    with pytest.raises(schemas.SchemaError, match="SHOULD layer"):
+        schemas.check(_manifest(layers=[]), "image-manifest", level="should")
 
 
 def test_should_layer_is_separate_from_must_layer() -> None:
