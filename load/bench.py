@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -158,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; print the tables; return the exit status."""
     args = parse_args(argv)
     began = time.time()
+    load_before = os.getloadavg()[0]
     largest = max([*args.sizes, args.memory_size])
     pool = BlobPool(min(DEFAULT_POOL_SIZE, max(largest, 1 << 20)))
     with ExitStack() as stack:
@@ -171,7 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         memory = run_memory(registries, pool, args.memory_size) if args.memory_size else {}
 
     targets = evaluate_targets(rows, memory)
+    load_after = os.getloadavg()[0]
     print(PUSH_NOTE)
+    print(f"settings: duration {args.duration} s/cell, count {args.count or 'by size'}, our workers "
+          f"{args.workers or 'default'}; 1-min load average {load_before:.2f} before, {load_after:.2f} after")
     print(render_table(rows))
     if memory:
         print()
@@ -188,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "started": began,
             "seconds": round(time.time() - began, 2),
             "note": PUSH_NOTE,
+            "load_average": {"before": load_before, "after": load_after},
             "settings": {
                 "sizes": args.sizes, "concurrency": args.concurrency, "duration": args.duration,
                 "count": args.count, "workers": args.workers, "memory_size": args.memory_size,
