@@ -184,7 +184,9 @@ class RunConfig:
         switch = SWITCHES_BY_NAME[name]
         if not self.switches[name]:
             source = self.sources.get(name, "default")
-            return f"{switch.flag}" if source in ("cli", "default") else f"{source}=false"
+            if source in ("cli", "default"):
+                return switch.flag
+            return source if source.startswith("--") else f"{source}=false"
         for parent in switch.parents:
             if not self.enabled(parent):
                 return self.off_reason(parent)
