@@ -11,6 +11,10 @@ plugin reports `SetupFailed` as a failed check with the transcript), not a harne
 - `push_manifest`: `PUT /manifests/<tag or digest>` with the manifest's media type (expects 201).
 - `push_image`: every blob of the tree once, children before parents (an index's manifests
   first, by digest), then the top manifest by `tag` or digest.
+
+A manifest built with `algorithm="sha512"` is stored under its sha512 digest only when pushed by
+that digest (`tag=None`, or `reference=None` for `push_manifest`); pushed by tag, a registry names
+it by its own canonical digest (sha256).
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ failures raise (`RegistryTimeout`, `RegistryConnectionError`). Upload methods ta
 of the previous answer verbatim (`response.location`, already resolved to an absolute URL).
 `request()` sends anything (for negative tests); `follow_link()` gives the next page's URL.
 A client is not thread-safe: use one per thread (they are cheap; each has its own pool).
+
+`timeout` bounds each HTTP exchange as a whole (connect, send, response headers and body): a
+stalled or trickling registry raises `RegistryTimeout` after that long, never hangs. A redirect hop,
+an auth retry and a token request each get their own `timeout`; `request(..., timeout=)` overrides it.
 Every request carries the token scopes it needs: `repository:<name>:pull` to read, `pull,push` to
 write, `delete` to delete, the source repository's `pull` for a mount, `registry:catalog:*`.
 """

@@ -32,6 +32,7 @@ from conformance.spec.digests import DigestHasher
 SLICE_SIZE = 1024 * 1024
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_BODY_HEADERS = frozenset({"content-type", "content-length", "content-range", "content-encoding"})
 DEFAULT_USER_AGENT = "registry-harness-conformance/0.1 (+httpx)"
 
 
@@ -184,6 +185,7 @@ class HttpSession:
             next_url = resolve_location(hop.url, hop.headers["location"])
             if hop.status_code == 303 or (hop.status_code in (301, 302) and method == "POST"):
                 method, body = "GET", None
+                base_headers = {k: v for k, v in base_headers.items() if k.lower() not in _BODY_HEADERS}
             hop_headers = {k: v for k, v in base_headers.items() if k.lower() != "authorization"}
             if same_origin(next_url, self.base_url):
                 if "authorization" in {k.lower() for k in base_headers}:

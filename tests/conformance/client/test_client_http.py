@@ -80,10 +80,10 @@ def test_redirects_stop_after_five_hops() -> None:
 
 
 def test_307_resends_the_body_and_303_switches_to_get() -> None:
-    seen: list[tuple[str, str, bytes]] = []
+    seen: list[tuple[str, str, bytes, str | None]] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
-        seen.append((request.method, request.url.path, request.read()))
+        seen.append((request.method, request.url.path, request.read(), request.headers.get("content-type")))
         if request.url.path == "/a":
             return httpx.Response(307, headers={"Location": "/b"})
         if request.url.path == "/b":
@@ -91,8 +91,12 @@ def test_307_resends_the_body_and_303_switches_to_get() -> None:
         return httpx.Response(200)
 
     with make_client(handler) as client:
-        client.request("PUT", "/a", content=b"payload")
-    assert seen == [("PUT", "/a", b"payload"), ("PUT", "/b", b"payload"), ("GET", "/c", b"")]
+        client.request("PUT", "/a", content=b"payload", headers={"Content-Type": "text/plain"})
+    assert seen == [
+        ("PUT", "/a", b"payload", "text/plain"),
+        ("PUT", "/b", b"payload", "text/plain"),
+        ("GET", "/c", b"", None),
+    ]
 
 
 def test_upload_location_query_is_sent_back_verbatim() -> None:
