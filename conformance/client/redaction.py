@@ -58,10 +58,13 @@ def redact_json_value(document: Any) -> Any:
     return document
 
 
+REDACT_JSON_LIMIT = 256 * 1024
+"""JSON bodies larger than this are not parsed for secrets (token responses are small)."""
+
+
 def redact_body(body: bytes) -> bytes:
-    """Redact secret values in a JSON body; non-JSON bodies are returned unchanged."""
-    stripped = body.lstrip()
-    if not stripped.startswith((b"{", b"[")):
+    """Redact secret values in a JSON body; non-JSON (or huge) bodies are returned unchanged."""
+    if len(body) > REDACT_JSON_LIMIT or not body[:64].lstrip().startswith((b"{", b"[")):
         return body
     try:
         document = json.loads(body)
