@@ -199,7 +199,6 @@ def write_run(run_dir: Path, summary: dict[str, Any], locust_html: str | None) -
         encoding="utf-8",
     )
     if locust_html is not None:
-        marker = "</body>"
-        html = (locust_html.replace(marker, section + marker, 1) if marker in locust_html
-                else locust_html + section)
+        at = locust_html.rfind("</body>")  # the last one: the inlined UI bundle contains the string too
+        html = locust_html[:at] + section + locust_html[at:] if at >= 0 else locust_html + section
         (run_dir / "report.html").write_text(html, encoding="utf-8")
