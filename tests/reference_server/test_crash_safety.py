@@ -59,14 +59,16 @@ class Ledger:
             self.committed_blobs[digest] = self.attempted_blobs[digest]
 
 
-def sliced(data: bytes, started: threading.Event, kill_after: int) -> Iterator[bytes]:
-    """Yield `data` in 1 MiB slices; set `started` once `kill_after` bytes went out, then slow down."""
+def sliced(
+    data: bytes, started: threading.Event, kill_after: int, piece: int = SLICE, pause: float = 0.02
+) -> Iterator[bytes]:
+    """Yield `data` in slices; set `started` once `kill_after` bytes went out (or all did), then slow down."""
     view = memoryview(data)
-    for offset in range(0, len(data), SLICE):
+    for offset in range(0, len(data), piece):
         if offset >= kill_after:
             started.set()
-            time.sleep(0.02)
-        yield bytes(view[offset:offset + SLICE])
+            time.sleep(pause)
+        yield bytes(view[offset:offset + piece])
     started.set()
 
 
@@ -113,6 +115,32 @@ def big_chunked_patch(upload: BigUpload) -> None:
         return
     if closed.status_code == 201:
         upload.ledger.commit_blob(digest)
+
+
+def big_manifest_put(upload: BigUpload) -> None:
+    """PUT a manifest of about 3 MiB (padded annotations) streamed slowly, so the kill lands mid-body."""
+    tag = f"big-{digest_of(upload.data)[7:19]}"
+    try:
+        with httpx.Client(timeout=60) as client:
+            config, layer = b'{"architecture":"amd64","os":"linux"}', upload.data[:4096]
+            for data in (config, layer):
+                digest = upload.ledger.attempt_blob(data)
+                push_blob(client, upload.base, REPO, data)
+                upload.ledger.commit_blob(digest)
+            padding = upload.data[: 3 << 19].hex()
+            manifest = image_manifest(config, [layer], annotations={"pad": padding})
+            with upload.ledger.lock:
+                upload.ledger.attempted_tags[tag] = manifest
+            kill_after = min(upload.kill_after, len(manifest))
+            body = sliced(manifest, upload.started, kill_after, piece=256 << 10, pause=0.1)
+            headers = {"Content-Type": OCI_MANIFEST, "Content-Length": str(len(manifest))}
+            response = client.put(f"{upload.base}/v2/{REPO}/manifests/{tag}", content=body, headers=headers)
+    except (httpx.HTTPError, AssertionError):
+        upload.started.set()
+        return
+    if response.status_code == 201:
+        with upload.ledger.lock:
+            upload.ledger.committed_tags[tag] = manifest
 
 
 def churn(base: str, ledger: Ledger, round_number: int, stop: threading.Event) -> None:
@@ -200,12 +228,13 @@ def test_sigkill_never_exposes_partial_blobs_or_manifests(tmp_path: Path) -> Non
             verify(registry, ledger)
             stop = threading.Event()
             threads = [threading.Thread(target=churn, args=(registry.url, ledger, number, stop), daemon=True)]
-            started = [threading.Event(), threading.Event()]
+            started = [threading.Event(), threading.Event(), threading.Event()]
             if kill_after is not None:
                 blobs = [rng.randbytes(BIG), rng.randbytes(BIG - 12345)]
                 interrupted.extend(blobs)
                 for runner, data, event in ((big_monolithic_put, blobs[0], started[0]),
-                                            (big_chunked_patch, blobs[1], started[1])):
+                                            (big_chunked_patch, blobs[1], started[1]),
+                                            (big_manifest_put, rng.randbytes(4 << 20), started[2])):
                     upload = BigUpload(registry.url, ledger, data, event, kill_after)
                     threads.append(threading.Thread(target=runner, args=(upload,), daemon=True))
             else:
@@ -223,6 +252,8 @@ def test_sigkill_never_exposes_partial_blobs_or_manifests(tmp_path: Path) -> Non
         finally:
             registry.kill()
     assert ledger.committed_tags, "no manifest write ever completed: the churn did not run"
+    big_tags = [tag for tag in ledger.attempted_tags if tag.startswith("big-")]
+    assert set(big_tags) - set(ledger.committed_tags), "no kill landed in the middle of a manifest body"
 
     with start_reference_server(data_dir=data_dir) as registry:
         verify(registry, ledger)
