@@ -75,7 +75,8 @@ class RegistryApp:
         await _send(send, request.method == "HEAD", answer)
 
     async def _dispatch(self, request: Request) -> Answer:
-        route = match(request.path)
+        raw_path = request.scope.get("raw_path")
+        route = match(raw_path.decode("latin-1") if raw_path else request.path)
         if route is None:
             rendered = errors.render_not_found_route()
             return Response(rendered.status, rendered.headers, rendered.body)

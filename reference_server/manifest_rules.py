@@ -59,9 +59,11 @@ class ManifestInfo:
 def inspect(body: bytes, content_type: str | None) -> ManifestInfo:
     """Parse and validate a manifest body sent with `content_type`; raise ManifestInvalidError."""
     try:
-        document = json.loads(body)
+        document = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ManifestInvalidError([f"body is not valid JSON: {exc}"]) from None
+        raise ManifestInvalidError([f"body is not valid JSON: {str(exc)[:200]}"]) from None
+    except RecursionError:
+        raise ManifestInvalidError(["body nests JSON too deeply"]) from None
     if not isinstance(document, dict):
         raise ManifestInvalidError(["manifest must be a JSON object"])
     reasons: list[str] = []
@@ -75,10 +77,18 @@ def inspect(body: bytes, content_type: str | None) -> ManifestInfo:
     else:
         _check_index(document, info, reasons)
     _check_common(document, info, reasons)
-    reasons.extend(schema_violations(document, media_type))
+    try:
+        reasons.extend(schema_violations(document, media_type))
+    except RecursionError:
+        reasons.append("document nests too deeply to validate")
     if reasons:
         raise ManifestInvalidError(reasons)
     return info
+
+
+def _reject_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (RFC 8259); Python's parser would accept them."""
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def _media_type(document: dict[str, Any], content_type: str) -> str:

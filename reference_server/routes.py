@@ -11,13 +11,15 @@ Routes (``<name>`` = one or more '/'-separated components, validated later by th
     /v2/<name>/blobs/<digest>              BLOB         GET HEAD DELETE
     /v2/<name>/referrers/<digest>          REFERRERS    GET
 
-The path is the ASGI ``path`` (percent-decoded exactly once by the server); nothing here touches the disk.
+Matching works on the raw path (ASGI ``raw_path``): split on '/', then percent-decode each segment once.
+Nothing here touches the disk.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from urllib.parse import unquote
 
 
 class Route(Enum):
@@ -54,16 +56,22 @@ class Match:
     reference: str = ""
 
 
-def match(path: str) -> Match | None:
-    """The route `path` names, or None for an unknown path."""
-    if path in ("/v2/", "/v2"):
-        return Match(Route.BASE)
-    if not path.startswith("/v2/"):
+def match(raw_path: str) -> Match | None:
+    """The route the raw (still percent-encoded) request path names, or None for an unknown path.
+
+    The path is split on literal '/' first and each segment is percent-decoded exactly once afterwards,
+    so an encoded slash or dot (``%2F``, ``%2e%2e``) stays inside its segment: in a name it is then
+    refused by the name grammar, in a tag by the tag grammar, in a session id by the id grammar.
+    """
+    segments = raw_path.split("/")
+    if len(segments) < 3 or segments[0] != "" or segments[1] != "v2":
         return None
-    if path == "/v2/_catalog":
-        return Match(Route.CATALOG)
-    parts = path[4:].split("/")
+    parts = [unquote(segment) if "%" in segment else segment for segment in segments[2:]]
     count = len(parts)
+    if count == 1 and parts[0] == "":
+        return Match(Route.BASE)
+    if count == 1 and parts[0] == "_catalog":
+        return Match(Route.CATALOG)
     if count >= 3 and parts[-2] == "tags" and parts[-1] == "list":
         return Match(Route.TAGS, "/".join(parts[:-2]))
     if count >= 4 and parts[-3] == "blobs" and parts[-2] == "uploads":
@@ -71,7 +79,9 @@ def match(path: str) -> Match | None:
         return Match(Route.UPLOADS, name) if parts[-1] == "" else Match(Route.UPLOAD, name, parts[-1])
     if count >= 3 and parts[-2] == "blobs" and parts[-1] == "uploads":
         return Match(Route.UPLOADS, "/".join(parts[:-2]))
-    if count >= 3 and parts[-2] in ("blobs", "manifests", "referrers"):
-        route = {"blobs": Route.BLOB, "manifests": Route.MANIFEST, "referrers": Route.REFERRERS}[parts[-2]]
-        return Match(route, "/".join(parts[:-2]), parts[-1])
+    if count >= 3 and parts[-2] in _REFERENCE_ROUTES:
+        return Match(_REFERENCE_ROUTES[parts[-2]], "/".join(parts[:-2]), parts[-1])
     return None
+
+
+_REFERENCE_ROUTES = {"blobs": Route.BLOB, "manifests": Route.MANIFEST, "referrers": Route.REFERRERS}
