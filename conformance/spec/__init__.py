@@ -4,4 +4,5 @@
 - `digests`: computing sha256 / sha512 digests of bytes and streams.
 - `errors`: the OCI error-code table and the error-envelope parser.
 - `media_types`: every media-type string the harness uses.
+- `strategies`: Hypothesis strategies for valid and invalid names, tags and digests (imports Hypothesis).
 """
