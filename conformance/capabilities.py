@@ -65,6 +65,7 @@ class Capabilities:
 
     def __init__(self) -> None:
         self._findings: dict[str, Finding] = {}
+        self._inconclusive: set[str] = set()
 
     def record(
         self, name: str, supported: bool, reason: str, *, evidence: str = "", source: str = ""
@@ -82,12 +83,19 @@ class Capabilities:
         finding = self._findings.get(name)
         return None if finding is None else finding.supported
 
-    def ensure(self, name: str, probe: Callable[[], Finding]) -> Finding:
-        """Return the finding about `name`, running `probe()` once to learn it if nothing is known yet."""
+    def ensure(self, name: str, probe: Callable[[], Finding | None]) -> Finding | None:
+        """Return the finding about `name`, running `probe()` once to learn it if nothing is known yet.
+
+        A probe returns None when its answer was inconclusive (e.g. a 500): nothing is recorded, the
+        checks themselves judge the registry, and the probe is not run again.
+        """
         known = self._findings.get(name)
-        if known is not None:
+        if known is not None or name in self._inconclusive:
             return known
         finding = probe()
+        if finding is None:
+            self._inconclusive.add(name)
+            return None
         if finding.name != name:
             raise ValueError(f"probe for {name!r} returned a finding about {finding.name!r}")
         return self._findings.setdefault(name, finding)

@@ -7,6 +7,8 @@ Session scope (one per pytest process, i.e. per xdist worker):
                       .verify, .timeout); starts the bundled reference server LAZILY on first use
     capabilities      Capabilities: what the registry has shown it supports
                       (`.require("mount")`, `.record(...)`, `.ensure(name, probe)`)
+    referrers_supported   bool: probes the referrers API once (see `probe_referrers`); False only when
+                      the registry answered 404 for an existing manifest (the spec's "not supported")
 
 Function scope (fresh for every check):
 
@@ -37,7 +39,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from conformance import registries
-from conformance.capabilities import Capabilities
+from conformance.capabilities import Capabilities, Finding
 from conformance.client import (
     Credentials,
     RegistryClient,
@@ -45,6 +47,7 @@ from conformance.client import (
     credentials_from_docker_config,
     credentials_from_env,
 )
+from conformance.content import image_manifest
 from conformance.options import RunConfig
 from conformance.session import STATE_KEY, RunState
 from conformance.verdicts import HarnessError, current_recorder, note
@@ -280,3 +283,42 @@ def cleanup(
     for problem in registered.run(registry_target, registry_config, capabilities):
         note(problem)
         plugin_state(pytestconfig).session_notes.add(problem.split(":")[0] + ": some content was left behind")
+
+
+PROBE_REPOSITORY = "capability-probe"
+
+
+def probe_referrers(target: RegistryTarget, config: RunConfig) -> Finding | None:
+    """Ask for the referrers of an existing manifest: 200 = supported, 404 = not, else inconclusive.
+
+    The manifest is a tiny image pushed into `<namespace>/capability-probe` when pushing is allowed,
+    else the first of `--registry-ro-referrers` / `--registry-ro-manifests`; with neither, None.
+    """
+    with target.new_client(Transcript()) as probe_client:
+        if config.enabled("push"):
+            repository = f"{config.namespace}/{PROBE_REPOSITORY}"
+            manifest = image_manifest(random.Random(PROBE_REPOSITORY), layer_size=16)
+            probe_client.push_image(repository, manifest)
+            digest = manifest.digest
+        else:
+            named = config.read_only_data.referrers or config.read_only_data.manifests
+            if not named or config.read_only_data.repository is None:
+                return None
+            repository, digest = config.read_only_data.repository, named[0]
+        response = probe_client.referrers(repository, digest)
+    evidence = f"GET /v2/{repository}/referrers/{digest} -> {response.status_code}"
+    if response.status_code == 200:
+        return Finding("referrers", True, "the referrers API answered 200", evidence, "probe")
+    if response.status_code == 404:
+        return Finding("referrers", False, "the referrers API answered 404 for an existing manifest",
+                       evidence, "probe")
+    return None
+
+
+@pytest.fixture(scope="session")
+def referrers_supported(
+    registry_target: RegistryTarget, registry_config: RunConfig, capabilities: Capabilities
+) -> bool:
+    """Whether the registry serves the referrers API; True while unknown (the checks then judge it)."""
+    finding = capabilities.ensure("referrers", lambda: probe_referrers(registry_target, registry_config))
+    return True if finding is None else finding.supported

@@ -58,7 +58,7 @@ MARKERS: dict[str, str] = {
     **{area: f"area: {area}" for area in AREAS},
 }
 OUR_FIXTURES = frozenset({"registry_config", "registry_target", "client", "repo", "repo2", "cleanup",
-                          "capabilities", "content", "content_seed"})
+                          "capabilities", "content", "content_seed", "referrers_supported"})
 TRANSCRIPT_SECTION = "HTTP transcript"
 
 

@@ -50,6 +50,11 @@ class RunState:
             self.server_headers = {"(error)": f"GET /v2/: {type(exc).__name__}: {exc}"}
             return
         headers = {"(status)": str(response.status_code)}
+        if response.status_code == 401 and "WWW-Authenticate" in response.headers:
+            scheme = response.headers["WWW-Authenticate"].split(" ", 1)[0]
+            self.capabilities.record("auth", True, f"GET /v2/ asks for {scheme} authentication",
+                                     evidence=f"GET /v2/ -> 401, WWW-Authenticate: {scheme} ...",
+                                     source="session start")
         for name in ("Server", "Docker-Distribution-API-Version", "WWW-Authenticate"):
             if name in response.headers:
                 headers[name] = response.headers[name]
