@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conformance.registries import RegistryProcess, start_reference_server
@@ -471,6 +471,7 @@ def test_invalid_utf8_in_headers_is_refused(target: Target) -> None:
        segments=st.lists(PATH_SEGMENT, min_size=1, max_size=7))
 def test_fuzzed_paths_never_cause_a_server_error(target: Target, method: str, segments: list[str]) -> None:
     path = "/v2/" + "/".join(segments)
+    assume(not (method == "DELETE" and path.endswith(f"{REPO}/manifests/base")))  # other tests rely on it
     headers = [("Content-Type", OCI_MANIFEST)] if method == "PUT" else []
     response = target.raw(method, path.encode(), headers, target.manifest if method == "PUT" else b"")
     assert response.status == 0 or response.status < 500, response.answer(method, path)
