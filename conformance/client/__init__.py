@@ -5,8 +5,9 @@ Public API (import from here):
 - `RegistryClient(base_url, *, credentials=None, timeout=30.0, verify=True, transcript=None,
   user_agent=...)`: operations `ping`, `blob_head/get/get_digest/delete/mount`, `upload_start/
   monolithic/patch/put/status/cancel`, `manifest_put/get/head/delete`, `tags_list`, `catalog`,
-  `referrers`, raw `request`, `follow_link`; setup helpers `push_blob`, `push_manifest`,
-  `push_image` (raise `SetupFailed`). Responses are `Response` objects; the client never asserts.
+  `referrers`, `request` (anything httpx can send), `request_raw` (bytes exactly as given),
+  `follow_link`; setup helpers `push_blob`, `push_blob_chunked`, `push_manifest`, `push_image`
+  (raise `SetupFailed`). Responses are `Response` objects; the client never asserts.
 - `Transcript`, `TranscriptEntry`: the redacted record of every exchange (`render()`, `to_dicts()`).
 - `Credentials`, `credentials_from_env`, `credentials_from_docker_config`.
 - Errors: `RegistryTransportError` > `RegistryTimeout`, `RegistryConnectionError`; `SetupFailed`.

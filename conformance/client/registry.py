@@ -8,7 +8,8 @@
 Operations are named resource_verb_variant and return `Response` whatever the status; only network
 failures raise (`RegistryTimeout`, `RegistryConnectionError`). Upload methods take the `Location`
 of the previous answer verbatim (`response.location`, already resolved to an absolute URL).
-`request()` sends anything (for negative tests); `follow_link()` gives the next page's URL.
+`request()` sends anything httpx can send (negative tests); `request_raw()` sends bytes exactly
+as given (a lying `Content-Length`, duplicate headers); `follow_link()` gives the next page's URL.
 A client is not thread-safe: use one per thread (they are cheap; each has its own pool).
 
 `timeout` bounds each HTTP exchange as a whole (connect, send, response headers and body): a
@@ -26,9 +27,10 @@ from collections.abc import Mapping, Sequence
 from conformance.client import pushing
 from conformance.client.auth import CATALOG_SCOPE, repository_scope
 from conformance.client.links import next_link
+from conformance.client.raw import send_raw
 from conformance.client.response import Response
 from conformance.client.session import Body, HttpSession
-from conformance.client.urls import append_query
+from conformance.client.urls import append_query, same_origin
 from conformance.content.descriptors import Content, Descriptor
 from conformance.content.manifests import Manifest
 from conformance.spec import media_types
@@ -102,6 +104,48 @@ class RegistryClient(HttpSession):
             scopes=scopes_for(method, url) if scopes is None else scopes,
             timeout=timeout,
         )
+
+    def request_raw(
+        self,
+        method: str,
+        url_or_path: str,
+        *,
+        headers: Sequence[tuple[str, str]] = (),
+        body: bytes = b"",
+        auth: bool = True,
+        timeout: float | None = None,
+    ) -> Response:
+        """Send exactly `headers` and `body` over a fresh socket (e.g. a `Content-Length` that lies).
+
+        No redirects are followed; with `auth`, credentials the client already holds are added
+        and a 401 is retried once, as for other requests. See `conformance.client.raw`.
+        """
+        url = self.url(url_or_path)
+        limit = self.timeout if timeout is None else timeout
+        scopes = scopes_for(method, url)
+        caller_auth = any(name.lower() == "authorization" for name, _ in headers)
+        use_auth = auth and not caller_auth and same_origin(url, self.base_url)
+        sent = self.auth.authorization(scopes) if use_auth else None
+
+        def attempt(authorization: str | None) -> Response:
+            extra = [("Authorization", authorization)] if authorization else []
+            return send_raw(
+                url,
+                method,
+                [*headers, *extra],
+                body,
+                timeout=limit,
+                transcript=self.transcript,
+                ssl_context=self.ssl_context,
+                user_agent=self.user_agent,
+            )
+
+        response = attempt(sent)
+        if use_auth and response.status_code == 401:
+            retry = self.auth.handle_unauthorized(response.headers.get_list("www-authenticate"), scopes, sent)
+            if retry is not None:
+                response = attempt(retry)
+        return response
 
     def follow_link(self, response: Response) -> str | None:
         """Absolute URL of the `Link: <...>; rel="next"` target of `response`, or None."""

@@ -25,7 +25,7 @@ from conformance.client.errors import RegistryConnectionError, RegistryTimeout
 from conformance.client.response import Response
 from conformance.client.tokens import Authenticator
 from conformance.client.transcript import PREVIEW_LIMIT, Transcript, TranscriptEntry, preview_body
-from conformance.client.transport import deadline, deadline_transport, time_left
+from conformance.client.transport import deadline, deadline_transport, ssl_context_for, time_left
 from conformance.client.urls import append_query, join_path, resolve_location, same_origin
 from conformance.spec.digests import DigestHasher
 
@@ -108,8 +108,9 @@ class HttpSession:
         self.transcript = transcript if transcript is not None else Transcript()
         self.user_agent = user_agent
         self.auth = Authenticator(credentials, self._fetch_token)
+        self.ssl_context = ssl_context_for(verify)
         self._http = httpx.Client(
-            transport=transport if transport is not None else deadline_transport(verify),
+            transport=transport if transport is not None else deadline_transport(self.ssl_context),
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             trust_env=False,

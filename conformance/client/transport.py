@@ -126,9 +126,11 @@ def ssl_context_for(verify: bool | str) -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def deadline_transport(verify: bool | str = True, max_connections: int = 20) -> httpx.HTTPTransport:
+def deadline_transport(
+    verify: bool | str | ssl.SSLContext = True, max_connections: int = 20
+) -> httpx.HTTPTransport:
     """An `httpx.HTTPTransport` (HTTP/1.1, connection pooling) using `DeadlineBackend`."""
-    context = ssl_context_for(verify)
+    context = verify if isinstance(verify, ssl.SSLContext) else ssl_context_for(verify)
     transport = httpx.HTTPTransport(verify=context)
     transport._pool = httpcore.ConnectionPool(
         ssl_context=context,

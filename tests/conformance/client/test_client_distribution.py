@@ -150,8 +150,11 @@ def test_basic_auth_through_the_challenge(tmp_path_factory: pytest.TempPathFacto
             assert client.ping().status_code == 200
             descriptor = client.push_blob("auth/repo", b"hello")
             assert client.blob_get("auth/repo", descriptor.digest).content == b"hello"
+            raw = client.request_raw("GET", f"/v2/auth/repo/blobs/{descriptor.digest}")
+            assert raw.status_code == 200 and raw.content == b"hello"
+            assert ("Authorization", "Basic <redacted>") in raw.entry.request_headers
         statuses = [entry.status for entry in transcript.entries]
-        assert statuses[:2] == [401, 200]  # one challenge, then credentials sent up front
+        assert statuses[:2] == [401, 200]  # one challenge, then credentials sent up front (raw too)
         assert statuses.count(401) == 1
         rendered = transcript.render()
         assert "Basic <redacted>" in rendered and "s3cret" not in rendered
