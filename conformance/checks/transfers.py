@@ -17,12 +17,15 @@ Each helper states one rule and raises `must` / `should` itself (with the spec r
   `check_blob_created` (201, Location pulls the exact bytes, digest header), `check_blob_stored`,
   `chunk_spans` / `content_range` (chunk plans), `chunk_min_length` (`OCI-Chunk-Min-Length`),
   `session_id` (the id part of an upload Location), `same_connection_still_usable` (HEAD sent no body).
+- Methods: `upload_by(client, repo, method, data, digest)` runs one of `UPLOAD_METHODS`, checking every
+  intermediate answer, and returns the closing one; `push_sha512_or_unsupported` for the optional sha512.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import schemas
@@ -32,7 +35,7 @@ from conformance.content import Blob
 from conformance.fixtures import Cleanup
 from conformance.spec.digests import COMPUTABLE_ALGORITHMS, algorithm_of, digest_bytes
 from conformance.spec.errors import MalformedEnvelopeError, parse_error_envelope
-from conformance.verdicts import must, note, should, unsupported
+from conformance.verdicts import HarnessError, must, note, should, unsupported
 
 UPLOAD_RANGE_RE = re.compile(r"^(?P<prefix>bytes=)?0-(?P<end>[0-9]+)$")
 """An upload progress `Range` value: `0-<end>` (a `bytes=` prefix is tolerated with a warning)."""
@@ -310,3 +313,69 @@ def push_sha512_or_unsupported(
     must(finished.status_code == 201, f"sha512 upload: {finished.describe()}, expected 201 (or 400 when "
          "sha512 is unsupported)", ref="end-6")
     cleanup.blob(repo, blob.digest)
+
+
+# upload methods ------------------------------------------------------------------------------------
+UPLOAD_METHODS = ("single-post", "post-put", "chunked", "chunked-final-in-put", "stream")
+"""Every way to upload a blob: single `POST ?digest=`, POST + PUT with the body, PATCHes with
+`Content-Range` then an empty PUT, PATCHes with the last chunk in the closing PUT (with `Content-Range`),
+and one PATCH without `Content-Range` (streamed) then an empty PUT."""
+
+
+@dataclass
+class Upload:
+    """What an upload by one method ended with: the closing answer and whether single POST fell back."""
+
+    final: Response
+    single_post_fallback: bool = False
+
+
+def upload_by(
+    client: RegistryClient,
+    repo: str,
+    method: str,
+    data: bytes,
+    digest: str,
+    *,
+    chunks: int = 3,
+    params: Mapping[str, str | int | None] | None = None,
+    started: Response | None = None,
+) -> Upload:
+    """Upload `data` under `digest` (not necessarily its own: negative checks lie) with `method`.
+
+    Intermediate steps are checked as they go (POST 202 + Location; every PATCH 202 with `Location` and
+    `Range: 0-<end>`, the next request going to the LATEST Location); the closing answer is returned
+    for the caller to judge. A single POST answered 202 is completed with a PUT of the body (the spec's
+    fallback) and flagged `single_post_fallback`. `started` is the answer of a POST the caller already
+    sent (with `params`), used instead of a new one.
+    """
+    __tracebackhide__ = True
+    if method == "single-post":
+        posted = client.upload_monolithic(repo, data, digest)
+        if posted.status_code != 202:
+            return Upload(posted)
+        location = session_location(posted, what="single POST answered 202 (unsupported): its session")
+        return Upload(client.upload_put(location, digest, data), single_post_fallback=True)
+    if started is None:
+        started = client.upload_start(repo, params=params)
+    location = session_location(started, what="POST /blobs/uploads/")
+    if method == "post-put":
+        return Upload(client.upload_put(location, digest, data))
+    if method == "stream":
+        patched = client.upload_patch(location, data)
+        location = check_session_progress(patched, len(data), what="streamed PATCH (no Content-Range)")
+        return Upload(client.upload_put(location, digest))
+    if method not in ("chunked", "chunked-final-in-put"):
+        raise HarnessError(f"unknown upload method {method!r}; known: {UPLOAD_METHODS}")
+    spans = chunk_spans(len(data), chunks, chunk_min_length(started))
+    last = spans.pop() if method == "chunked-final-in-put" and spans else None
+    for start, length in spans:
+        patched = client.upload_patch(location, data[start : start + length],
+                                      content_range=content_range(start, length))
+        location = check_session_progress(patched, start + length,
+                                          what=f"PATCH bytes {content_range(start, length)}")
+    if last is None:
+        return Upload(client.upload_put(location, digest))
+    start, length = last
+    closing = client.upload_put(location, digest, data[start:], content_range=content_range(start, length))
+    return Upload(closing)
