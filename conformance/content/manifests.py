@@ -4,6 +4,8 @@ A `Manifest` is any JSON document a registry stores under `manifests/`: OCI imag
 index, Docker schema 2 manifest or manifest list. It knows its exact bytes (`data`), `digest`,
 `size`, `media_type`, the blobs it needs pushed first (`blobs_to_push`) and the manifests it
 references that must be pushed before it (`children`). `push_image` in the client walks these.
+Treat `document` as read-only (bytes and digest are computed once): to change a field, edit a
+copy (`json.loads(manifest.data)`) and call `manifest.with_document(copy)`.
 
     manifest = image_manifest(seed=1, layers=2, annotations={"a": "b"})
     manifest.digest, manifest.size, manifest.data      # computed here, never taken from a registry
@@ -74,6 +76,10 @@ class Manifest:
         """A descriptor of this manifest (the build-time `platform` unless one is passed)."""
         fields.setdefault("platform", self.platform)
         return Descriptor(media_type=self.media_type, digest=self.digest, size=self.size, **fields)
+
+    def with_document(self, document: dict[str, Any]) -> Manifest:
+        """The same dependencies with another document (negative tests: wrong sizes, bad fields)."""
+        return replace(self, document=document, raw=None)
 
     def with_raw(self, raw: bytes) -> Manifest:
         """The same dependencies with other exact bytes (pretty-printed JSON, broken JSON, ...)."""

@@ -237,6 +237,16 @@ def test_indexes_list_children_with_platforms() -> None:
     assert docker_list.document["manifests"][0]["platform"]["architecture"] == "s390x"
 
 
+def test_edited_documents_are_re_serialised_and_re_hashed() -> None:
+    manifest = image_manifest(1)
+    document = json.loads(manifest.data)
+    document["layers"][0]["size"] += 1
+    edited = manifest.with_document(document)
+    assert json.loads(edited.data)["layers"][0]["size"] == manifest.document["layers"][0]["size"] + 1
+    assert edited.digest == sha(edited.data) != manifest.digest
+    assert edited.blobs_to_push == manifest.blobs_to_push and manifest.document != document
+
+
 def test_raw_bytes_override_keeps_dependencies() -> None:
     manifest = image_manifest(1)
     pretty = manifest.with_raw(json.dumps(manifest.document, indent=3).encode())
