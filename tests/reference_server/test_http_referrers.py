@@ -113,11 +113,12 @@ def test_descriptors_and_filter(registry: Registry, repo: str) -> None:
 
 def test_pagination_and_delete(registry: Registry, repo: str) -> None:
     """The session server runs with --referrers-page-size 3."""
-    subject = {"mediaType": OCI_MANIFEST, "digest": sha256(b"missing subject"), "size": 5}
+    subject_digest = sha256(b"missing subject")
+    subject: dict[str, Any] = {"mediaType": OCI_MANIFEST, "digest": subject_digest, "size": 5}
     made = sorted(artifact(registry, repo, subject, f"application/vnd.t{i}")[0] for i in range(7))
     first = registry.client.get(f"/v2/{repo}/referrers/{subject['digest']}")
     assert [entry["digest"] for entry in first.json()["manifests"]] == made[:3]
     assert LINK_RE.fullmatch(first.headers["link"])
-    assert [entry["digest"] for entry in all_referrers(registry, repo, subject["digest"])] == made
+    assert [entry["digest"] for entry in all_referrers(registry, repo, subject_digest)] == made
     assert registry.client.delete(f"/v2/{repo}/manifests/{made[0]}").status_code == 202
-    assert [entry["digest"] for entry in all_referrers(registry, repo, subject["digest"])] == made[1:]
+    assert [entry["digest"] for entry in all_referrers(registry, repo, subject_digest)] == made[1:]
