@@ -282,3 +282,53 @@ def test_killed_upload_session_is_not_a_blob(tmp_path: Path, kill_after: int) ->
     with start_reference_server(data_dir=tmp_path / "data") as restarted:
         status = httpx.head(f"{restarted.url}/v2/{REPO}/blobs/{digest_of(data)}", timeout=30).status_code
         assert status == (200 if ledger.committed_blobs else 404)
+
+
+def test_racing_writers_and_readers_see_whole_blobs_and_manifests_only(tmp_path: Path) -> None:
+    """Eight clients push one blob and one tag at once (two server workers) while readers poll them."""
+    data = random.Random(7).randbytes(6 << 20)
+    digest = digest_of(data)
+    config, layer = b'{"architecture":"amd64","os":"linux"}', b"racing layer"
+    manifests = [image_manifest(config, [layer], annotations={"writer": str(i)}) for i in range(8)]
+    seen: list[str] = []
+    statuses: list[int] = []
+    done = threading.Event()
+    with start_reference_server(data_dir=tmp_path / "data", extra_args=["--workers", "2"]) as registry:
+        with httpx.Client(timeout=60) as client:
+            for small in (config, layer):
+                push_blob(client, registry.url, REPO, small)
+
+        def writer(index: int) -> None:
+            with httpx.Client(timeout=60) as client:
+                location = start_upload(client, registry.url, REPO)
+                response = client.put(upload_url(registry.url, location, digest=digest), content=data)
+                statuses.append(response.status_code)
+                response = client.put(f"{registry.url}/v2/{REPO}/manifests/raced", content=manifests[index],
+                                      headers={"Content-Type": OCI_MANIFEST})
+                statuses.append(response.status_code)
+
+        def reader() -> None:
+            with httpx.Client(timeout=60) as client:
+                while not done.is_set():
+                    blob = client.get(f"{registry.url}/v2/{REPO}/blobs/{digest}")
+                    if blob.status_code == 200:
+                        seen.append("blob" if blob.content == data else f"PARTIAL BLOB {len(blob.content)}")
+                    tagged = client.get(f"{registry.url}/v2/{REPO}/manifests/raced", headers=ACCEPT)
+                    if tagged.status_code == 200:
+                        seen.append("manifest" if tagged.content in manifests else "CORRUPT MANIFEST")
+
+        readers = [threading.Thread(target=reader, daemon=True) for _ in range(2)]
+        writers = [threading.Thread(target=writer, args=(i,), daemon=True) for i in range(8)]
+        for thread in [*readers, *writers]:
+            thread.start()
+        for thread in writers:
+            thread.join(120)
+        done.set()
+        for thread in readers:
+            thread.join(60)
+        assert statuses == [201] * 16
+        final = httpx.get(f"{registry.url}/v2/{REPO}/manifests/raced", headers=ACCEPT, timeout=30)
+        assert final.status_code == 200 and final.content in manifests
+        assert final.headers["Docker-Content-Digest"] == digest_of(final.content)
+        assert httpx.get(f"{registry.url}/v2/{REPO}/blobs/{digest}", timeout=60).content == data
+    assert [entry for entry in seen if entry not in ("blob", "manifest")] == []
