@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from conformance import fixtures
 from conformance.client.errors import RegistryTransportError, SetupFailed
 from conformance.options import CATEGORIES, SWITCHES_BY_NAME, RunConfig, add_options, resolve_config
 from conformance.results import RunResults, default_report_dir, write_reports
@@ -41,7 +42,7 @@ from conformance.verdicts import (
     recording,
 )
 
-pytest_plugins = ("conformance.fixtures",)
+pytest_plugins = (fixtures.__name__,)
 
 AREAS = ("uploads", "mounts", "tags", "referrers", "deletes", "errors", "grammar", "formats", "negotiation",
          "auth", "properties")
@@ -94,12 +95,30 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput[WORKER_NAMESPACE_KEY] = node.config.stash[STATE_KEY].run_config.namespace
 
 
+IDENTIFYING_MARKERS = ("spec", "level", "feature", "writes", *CATEGORIES)
+
+
+def _uses_our_fixtures(item: pytest.Item) -> bool:
+    """True when a fixture the item sees is defined by `conformance.fixtures` (not a same-named one)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    for name in set(info.names_closure) & OUR_FIXTURES:
+        definitions = info.name2fixturedefs.get(name, ())
+        if definitions and getattr(definitions[-1].func, "__module__", "") == fixtures.__name__:
+            return True
+    return False
+
+
 def is_conformance_item(item: pytest.Item) -> bool:
-    """True for checks of the conformance suite: they use our fixtures or carry our markers."""
-    fixturenames = set(getattr(item, "fixturenames", ()))
-    if fixturenames & OUR_FIXTURES:
+    """True for conformance checks: they use our fixtures or carry a spec/category/feature marker.
+
+    The harness's own tests (`pytest tests`) may define fixtures called `client` or `repo`; those do
+    not make them checks, so nothing is recorded or reported for them.
+    """
+    if _uses_our_fixtures(item):
         return True
-    return any(item.get_closest_marker(name) is not None for name in MARKERS)
+    return any(item.get_closest_marker(name) is not None for name in IDENTIFYING_MARKERS)
 
 
 def _disabled_reason(item: pytest.Item, run_config: RunConfig) -> str | None:

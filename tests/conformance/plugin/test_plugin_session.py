@@ -39,6 +39,32 @@ def test_a_run_without_conformance_checks_starts_nothing_and_writes_nothing(
     assert "registry-harness conformance" not in run.result.stdout.str()
 
 
+OWN_FIXTURES = '''
+import pytest
+
+@pytest.fixture
+def client():
+    return "a client of the harness's own tests"
+
+@pytest.fixture
+def repo():
+    return "some/repo"
+
+def test_own(client, repo):
+    assert client and repo
+'''
+
+
+def test_same_named_fixtures_of_other_tests_do_not_make_checks(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, start_calls: list[str]
+) -> None:
+    run = run_inner(pytester, monkeypatch, OWN_FIXTURES, report_dir=None)
+    run.result.assert_outcomes(passed=1)
+    assert start_calls == []
+    assert not (pytester.path / "reports").exists()
+    assert "registry-harness conformance" not in run.result.stdout.str()
+
+
 def test_checks_not_using_the_registry_start_nothing(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, start_calls: list[str]
 ) -> None:
