@@ -146,13 +146,16 @@ def start_session(
     return session_location(response, what=what)
 
 
-def session_location(response: Response, *, what: str, status: int = 202) -> str:
+def session_location(
+    response: Response, *, what: str, status: int = 202, ref: str = "spec.md#post-then-put"
+) -> str:
     """The resolved `Location` of an upload-session answer, which MUST be `status` (202) with a Location."""
     __tracebackhide__ = True
-    must(response.status_code == status, f"{what}: {response.describe()}, expected {status}",
-         ref="spec.md#post-then-put")
+    if response.status_code != status:
+        body = f" {response.content[:200]!r}" if response.content else ""
+        must(False, f"{what}: {response.describe()}{body}, expected {status}", ref=ref)
     location = response.location
-    must(location, f"{what}: {response.describe()} has no Location header", ref="spec.md#post-then-put")
+    must(location, f"{what}: {response.describe()} has no Location header", ref=ref)
     assert location is not None
     return location
 
@@ -180,7 +183,7 @@ def check_session_progress(
     Returns the resolved `Location` the next request must use.
     """
     __tracebackhide__ = True
-    location = session_location(response, what=what, status=status)
+    location = session_location(response, what=what, status=status, ref=ref)
     value = response.header("range")
     must(value is not None, f"{what}: {response.describe()} has no Range header (MUST be 0-<end-of-range>)",
          ref=ref)
