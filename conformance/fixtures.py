@@ -235,38 +235,52 @@ class Cleanup:
         self._check_inside(repository)
         self.blobs.append((repository, digest))
 
-    def run(self, target: RegistryTarget, config: RunConfig, capabilities: Capabilities) -> list[str]:
-        """Delete everything registered (newest first); return what could not be deleted, as notes."""
-        problems: list[str] = []
-        if not (self.tags or self.manifests or self.blobs):
-            return problems
+    def run(
+        self, target: RegistryTarget, config: RunConfig, capabilities: Capabilities
+    ) -> list[tuple[str, str]]:
+        """Delete everything registered (tags, manifests, blobs; newest first).
+
+        Returns `(note, run_note)` pairs for what was left behind: the note goes to the check, the
+        run note (one per kind of problem) to the run's report.
+        """
+        problems: list[tuple[str, str]] = []
         if not config.enabled("push"):
             return problems
         plan = [
-            ("tag_delete", "manifests", list(reversed(self.tags))),
-            ("manifest_delete", "manifests", list(reversed(self.manifests))),
-            ("blob_delete", "blobs", list(reversed(self.blobs))),
+            ("tag_delete", "tag", list(reversed(self.tags))),
+            ("manifest_delete", "manifest", list(reversed(self.manifests))),
+            ("blob_delete", "blob", list(reversed(self.blobs))),
         ]
         with target.new_client(Transcript()) as cleaner:
             for feature, kind, items in plan:
                 if not items:
                     continue
                 if not config.enabled(feature) or capabilities.supported(feature) is False:
-                    problems.append(f"cleanup skipped: {len(items)} {feature.split('_')[0]}(s) left in the "
-                                    f"registry ({feature} disabled or unsupported)")
+                    why = config.off_reason(feature) if not config.enabled(feature) else "unsupported"
+                    problems.append((
+                        f"cleanup skipped: {len(items)} {kind}(s) left in the registry ({why})",
+                        f"cleanup: {kind} deletes off ({why}); content was left in the registry",
+                    ))
                     continue
                 for repository, reference in items:
                     try:
-                        if kind == "blobs":
+                        if kind == "blob":
                             response = cleaner.blob_delete(repository, reference)
                         else:
                             response = cleaner.manifest_delete(repository, reference)
                     except Exception as exc:  # cleanup must never turn a verdict into an error
-                        problems.append(f"cleanup DELETE {repository} {reference}: {exc}")
+                        problems.append((
+                            f"cleanup: DELETE of {kind} {repository}@{reference} failed: {exc}",
+                            f"cleanup: some {kind} deletes failed; content was left in the registry",
+                        ))
                         continue
                     if response.status_code not in (202, 404):
-                        problems.append(f"cleanup DELETE /v2/{repository}/{kind}/{reference} answered "
-                                        f"{response.status_code}: registry cannot delete")
+                        problems.append((
+                            f"cleanup: DELETE of {kind} {repository}@{reference} answered "
+                            f"{response.status_code}: registry cannot delete",
+                            f"cleanup: the registry cannot delete {kind}s (DELETE answered "
+                            f"{response.status_code}); content was left in the registry",
+                        ))
         return problems
 
 
@@ -280,9 +294,9 @@ def cleanup(
     """Register pushed content; it is deleted after the check when the registry allows deletes."""
     registered = Cleanup(registry_config.namespace, registry_config.mount_namespace)
     yield registered
-    for problem in registered.run(registry_target, registry_config, capabilities):
-        note(problem)
-        plugin_state(pytestconfig).session_notes.add(problem.split(":")[0] + ": some content was left behind")
+    for check_note, run_note in registered.run(registry_target, registry_config, capabilities):
+        note(check_note)
+        plugin_state(pytestconfig).session_notes.add(run_note)
 
 
 PROBE_REPOSITORY = "capability-probe"
