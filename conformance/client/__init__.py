@@ -6,7 +6,7 @@ Public API (import from here):
   user_agent=...)`: operations `ping`, `blob_head/get/get_digest/delete/mount`, `upload_start/
   monolithic/patch/put/status/cancel`, `manifest_put/get/head/delete`, `tags_list`, `catalog`,
   `referrers`, `request` (anything httpx can send), `request_raw` (bytes exactly as given),
-  `follow_link`; setup helpers `push_blob`, `push_blob_chunked`, `push_manifest`, `push_image`
+  `follow_link`, `pages`; setup helpers `push_blob`, `push_blob_chunked`, `push_manifest`, `push_image`
   (raise `SetupFailed`). Responses are `Response` objects; the client never asserts.
 - `Transcript`, `TranscriptEntry`: the redacted record of every exchange (`render()`, `to_dicts()`).
 - `Credentials`, `credentials_from_env`, `credentials_from_docker_config`.

@@ -14,9 +14,11 @@ from __future__ import annotations
 import base64
 import json
 import os
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 CATALOG_SCOPE = "registry:catalog:*"
 _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -53,10 +55,13 @@ def _normalise_host(key: str) -> str:
 
 
 def credentials_from_docker_config(registry_host: str, path: str | Path | None = None) -> Credentials | None:
-    """Credentials for `registry_host` (`host[:port]`) from a Docker `config.json` `auths` entry.
+    """Credentials for `registry_host` (`host[:port]`) from a Docker `config.json`, as docker finds them.
 
-    Keys may be written as `host`, `https://host` or `https://host/v1/`. An entry gives either a
-    base64 `auth` (`user:password`) or `username`/`password`. Credential helpers are not run.
+    `path` defaults to `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`. Order: a
+    `credHelpers` entry for the host, else the `credsStore` helper, else the `auths` entry (keys
+    written as `host`, `https://host` or `https://host/v1/`; base64 `auth` = `user:password`, or
+    `username`/`password`). Helpers run as `docker-credential-<name> get` (10 s limit); identity
+    tokens (`<token>` user names) are not usable here and give None.
     """
     if path is None:
         directory = os.environ.get("DOCKER_CONFIG") or str(Path.home() / ".docker")
@@ -65,10 +70,22 @@ def credentials_from_docker_config(registry_host: str, path: str | Path | None =
         document = json.loads(Path(path).read_text())
     except (OSError, ValueError):
         return None
-    auths = document.get("auths") if isinstance(document, dict) else None
-    if not isinstance(auths, dict):
+    if not isinstance(document, dict):
         return None
     wanted = _normalise_host(registry_host)
+    helpers = document.get("credHelpers")
+    if isinstance(helpers, dict):
+        for key, helper in helpers.items():
+            if _normalise_host(key) == wanted and isinstance(helper, str):
+                return _from_helper(helper, key)
+    found_auths = document.get("auths")
+    auths: dict[str, Any] = found_auths if isinstance(found_auths, dict) else {}
+    store = document.get("credsStore")
+    if isinstance(store, str) and store:
+        key = next((k for k in auths if _normalise_host(k) == wanted), registry_host)
+        found = _from_helper(store, key)
+        if found is not None:
+            return found
     for key, entry in auths.items():
         if _normalise_host(key) != wanted or not isinstance(entry, dict):
             continue
@@ -82,6 +99,31 @@ def credentials_from_docker_config(registry_host: str, path: str | Path | None =
         if isinstance(entry.get("username"), str):
             return Credentials(entry["username"], str(entry.get("password", "")))
     return None
+
+
+def _from_helper(helper: str, server: str) -> Credentials | None:
+    """Ask `docker-credential-<helper> get` for `server`; None when it is missing or knows nothing."""
+    try:
+        result = subprocess.run(
+            [f"docker-credential-{helper}", "get"],
+            input=server,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if result.returncode != 0:
+        return None
+    try:
+        answer = json.loads(result.stdout)
+    except ValueError:
+        return None
+    username, secret = answer.get("Username"), answer.get("Secret")
+    if not isinstance(username, str) or not isinstance(secret, str) or username == "<token>":
+        return None
+    return Credentials(username, secret)
 
 
 @dataclass(frozen=True)

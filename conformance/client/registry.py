@@ -22,7 +22,7 @@ write, `delete` to delete, the source repository's `pull` for a mount, `registry
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from conformance.client import pushing
 from conformance.client.auth import CATALOG_SCOPE, repository_scope
@@ -150,6 +150,20 @@ class RegistryClient(HttpSession):
     def follow_link(self, response: Response) -> str | None:
         """Absolute URL of the `Link: <...>; rel="next"` target of `response`, or None."""
         return next_link(response.headers.get_list("link"), response.url)
+
+    def pages(self, first: Response, *, max_pages: int = 100) -> Iterator[Response]:
+        """Yield `first`, then each page its `Link: rel="next"` chain leads to (GET), `max_pages` at most.
+
+        Stops at a page without a next link, or after `max_pages` pages (a registry whose links loop
+        is then visible to the check, which can compare what it got with what it expected).
+        """
+        page: Response | None = first
+        count = 0
+        while page is not None and count < max_pages:
+            yield page
+            count += 1
+            next_url = self.follow_link(page)
+            page = self.request("GET", next_url) if next_url is not None else None
 
     def ping(self) -> Response:
         """`GET /v2/` (end-1)."""

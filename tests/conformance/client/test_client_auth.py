@@ -286,3 +286,38 @@ def test_caller_supplied_authorization_is_sent_as_given_and_not_retried() -> Non
     assert response.status_code == 401
     assert registry.registry_requests[-1].headers["authorization"] == "Bearer bogus"
     assert len(registry.token_requests) == 1
+
+
+def test_credentials_from_docker_credential_helpers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    helper = bin_dir / "docker-credential-fake"
+    helper.write_text(
+        "#!/bin/sh\n"
+        "read server\n"
+        'case "$server" in\n'
+        '  ghcr.io) echo \'{"ServerURL":"ghcr.io","Username":"gh","Secret":"pat"}\' ;;\n'
+        '  store.test) echo \'{"ServerURL":"store.test","Username":"st","Secret":"s3"}\' ;;\n'
+        '  token.test) echo \'{"ServerURL":"token.test","Username":"<token>","Secret":"refresh"}\' ;;\n'
+        '  *) echo "credentials not found in native keychain"; exit 1 ;;\n'
+        "esac\n"
+    )
+    helper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{Path('/usr/bin')}:{Path('/bin')}")
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "credHelpers": {"ghcr.io": "fake", "missing.test": "absent"},
+                "credsStore": "fake",
+                "auths": {"store.test": {}, "plain.test": {"auth": base64.b64encode(b"p:q").decode()}},
+            }
+        )
+    )
+    assert credentials_from_docker_config("ghcr.io", config) == Credentials("gh", "pat")
+    assert credentials_from_docker_config("store.test", config) == Credentials("st", "s3")
+    assert credentials_from_docker_config("token.test", config) is None  # identity tokens unusable
+    assert credentials_from_docker_config("missing.test", config) is None  # helper not installed
+    assert credentials_from_docker_config("plain.test", config) == Credentials(
+        "p", "q"
+    )  # store knows nothing

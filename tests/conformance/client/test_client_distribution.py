@@ -118,6 +118,9 @@ def test_catalog_pagination_with_relative_link(client: RegistryClient) -> None:
         page = client.request("GET", next_url)
     assert {"catalog/r0", "catalog/r1", "catalog/r2"} <= set(seen)
     assert pages == len(seen)
+    walked = [repo for page in client.pages(client.catalog(n=2)) for repo in page.json()["repositories"]]
+    assert walked == seen
+    assert len(list(client.pages(client.catalog(n=1), max_pages=2))) == 2
 
 
 def test_setup_failure_carries_the_transcript(client: RegistryClient) -> None:
