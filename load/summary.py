@@ -77,16 +77,35 @@ def stats_rows(stats: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def steady(per_second: list[float]) -> float:
+    """Mean MB/s over the seconds strictly between the first and last second that moved bytes.
+
+    Those two are partial (ramp-up, the stop); with too few seconds all active seconds count.
+    """
+    active = [index for index, value in enumerate(per_second) if value > 0]
+    if not active:
+        return 0.0
+    window = per_second[active[0] + 1 : active[-1]] or per_second[active[0] : active[-1] + 1]
+    return round(sum(window) / len(window), 3)
+
+
 def build_summary(stats: Any, counters: Counters, *, started: float, stopped: float,
                   meta: dict[str, Any], latency: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The JSON summary of one run; MB/s are averages over the whole run (`stopped - started`)."""
+    """The JSON summary of one run.
+
+    `mb_s_*` are averages over the whole run (`stopped - started`, ramp-up and seeding included);
+    `mb_s_*_steady` average the whole seconds in between the first and last active second.
+    """
     duration = max(0.0, stopped - started)
+    timeline = counters.timeline(started, stopped)
     scenarios = {}
     for name in counters.scenarios():
         up, down = counters.up.get(name, 0), counters.down.get(name, 0)
+        series = timeline["scenarios"].get(name, {"up": [], "down": []})
         scenarios[name] = {
             "bytes_up": up, "bytes_down": down,
             "mb_s_up": round(mb_per_s(up, duration), 3), "mb_s_down": round(mb_per_s(down, duration), 3),
+            "mb_s_up_steady": steady(series["up"]), "mb_s_down_steady": steady(series["down"]),
             "operations": counters.ops.get(name, 0),
         }
     total_up, total_down = sum(counters.up.values()), sum(counters.down.values())
@@ -108,7 +127,7 @@ def build_summary(stats: Any, counters: Counters, *, started: float, stopped: fl
         "error_codes": dict(sorted(counters.error_codes.items())),
         "digest_mismatches": counters.digest_mismatches,
         "requests": rows,
-        "timeline": counters.timeline(started, stopped),
+        "timeline": timeline,
         "latency": latency or [],
         "breaches": [],
     }

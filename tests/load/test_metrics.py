@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from load.metrics import Counters, mb_per_s, parse_error_codes
+from load.summary import steady
 
 
 class Clock:
@@ -55,3 +56,9 @@ def test_parse_error_codes() -> None:
     assert parse_error_codes(b'{"errors": "no"}') == []
     assert mb_per_s(3_000_000, 2.0) == 1.5
     assert mb_per_s(1, 0) == 0.0
+
+
+def test_steady_rate_skips_the_partial_first_and_last_second() -> None:
+    assert steady([0.0, 5.0, 100.0, 110.0, 90.0, 20.0, 0.0]) == 100.0
+    assert steady([0.0, 40.0, 60.0]) == 50.0
+    assert steady([0.0, 0.0]) == 0.0
