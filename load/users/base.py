@@ -25,10 +25,10 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from locust import HttpUser, constant
+from locust import FastHttpUser, HttpUser, constant
 
 from load.auth import authorization
-from load.content import Blob
+from load.content import Blob, BlobBody
 from load.metrics import COUNTERS, parse_error_codes
 from load.users.runtime import RUNTIME
 
@@ -46,11 +46,12 @@ def authorization_header(host: str) -> str | None:
     return authorization(urlsplit(host).netloc, settings.bearer_token, settings.docker_config)
 
 
-class RegistryUser(HttpUser):
-    """Abstract base: registry operations; subclasses add the tasks of one scenario family."""
+class RegistryOperations:
+    """Registry operations over a Locust client; mixed into an HttpUser or a FastHttpUser."""
 
-    abstract = True
-    wait_time = constant(0)
+    client: Any
+    host: str | None
+    environment: Any
 
     def on_start(self) -> None:
         """Pick up settings, a per-user RNG and the auth header."""
@@ -103,9 +104,8 @@ class RegistryUser(HttpUser):
         """Send one request, check its status, count the body as uploaded; raise OperationError otherwise."""
         full = url if url.startswith("http") else (self.host or "") + url
         sent = len(body) if body is not None else 0
-        with self.client.request(method, full, name=name, headers=self._headers(headers), data=body,
-                                 stream=stream, catch_response=True, timeout=self.timeout,
-                                 allow_redirects=False) as response:
+        request_headers = self._headers(headers)
+        with self.send(method, full, name, headers=request_headers, body=body, stream=stream) as response:
             if getattr(response, "status_code", 0):
                 COUNTERS.add_up(scenario or self.scenario, sent)
             if response.status_code not in expected:
@@ -116,6 +116,12 @@ class RegistryUser(HttpUser):
                 raise OperationError(f"{method} {name}: HTTP {response.status_code}")
             response.success()
             return response
+
+    def send(self, method: str, url: str, name: str, *, headers: dict[str, str], body: Any,
+             stream: bool) -> Any:
+        """One request through the client, as a `catch_response` context manager, redirects not followed."""
+        return self.client.request(method, url, name=name, headers=headers, data=body, stream=stream,
+                                   catch_response=True, timeout=self.timeout, allow_redirects=False)
 
     def row(self, request_type: str, name: str, started: float, error: BaseException | None = None,
             length: int = 0) -> None:
@@ -287,3 +293,31 @@ class RegistryUser(HttpUser):
         response = self.call("GET", f"/v2/{repo}/referrers/{digest}", "/v2/[repo]/referrers/[digest]",
                              (200, 404))
         COUNTERS.add_down(self.scenario, len(response.content))
+
+
+class RegistryUser(RegistryOperations, HttpUser):
+    """Abstract base of the blob-heavy scenarios: requests/urllib3 streams big bodies best."""
+
+    abstract = True
+    wait_time = constant(0)
+
+
+class FastRegistryUser(RegistryOperations, FastHttpUser):
+    """Abstract base of small-request scenarios: geventhttpclient costs less CPU per request."""
+
+    abstract = True
+    wait_time = constant(0)
+
+    def __init__(self, environment: Any) -> None:
+        timeout = RUNTIME.settings.request_timeout
+        self.network_timeout = timeout
+        self.connection_timeout = min(10.0, timeout)
+        super().__init__(environment)
+
+    def send(self, method: str, url: str, name: str, *, headers: dict[str, str], body: Any,
+             stream: bool) -> Any:
+        """Send via geventhttpclient; it sends iterables chunked, so pool bodies go as bytes (small blobs)."""
+        if isinstance(body, BlobBody):
+            body = b"".join(body)
+        return self.client.request(method, url, name=name, headers=headers, data=body, stream=stream,
+                                   catch_response=True, allow_redirects=False)

@@ -20,7 +20,7 @@ from locust import tag, task
 
 from conformance.spec import media_types
 from load.content import Blob
-from load.users.base import OperationError, RegistryUser
+from load.users.base import OperationError, RegistryOperations, RegistryUser
 from load.users.runtime import RUNTIME, run_blocking
 
 ACCEPT = ", ".join((
@@ -62,10 +62,8 @@ def build_image(layers: list[Blob], label: str) -> Image:
     return Image(layers, config, manifest)
 
 
-class ImageOperations(RegistryUser):
-    """Abstract: image push and pull flows shared by the image scenarios and the CI mix."""
-
-    abstract = True
+class ImageFlows(RegistryOperations):
+    """Image push and pull flows (a mixin) shared by the image scenarios, the CI mix and the metadata mix."""
 
     def on_start(self) -> None:
         """Start with an empty local layer store."""
@@ -153,6 +151,12 @@ class ImageOperations(RegistryUser):
         self.pushes += 1
         image = self.new_image()
         self.push_image(self.settings.repository(self.rng), f"push-{image.digest[7:19]}", image)
+
+
+class ImageOperations(ImageFlows, RegistryUser):
+    """Abstract base of the image scenarios (HttpUser: layers are big)."""
+
+    abstract = True
 
 
 class ImagePush(ImageOperations):

@@ -1,8 +1,9 @@
 """Mixed scenarios: the metadata mix (tags list, manifest HEAD/GET, referrers) and a CI workload.
 
-The metadata mix seeds one small image and one artifact that refers to it (`subject`), then hammers the
-cheap endpoints; a registry without the referrers API answers 404, which is counted, not failed.
-The CI mix is 75% image pulls (from the shared-base set) and 25% image pushes, like a busy CI fleet.
+The metadata mix is a FastHttpUser (many small requests, less CPU each). It seeds one small image and
+one artifact that refers to it (`subject`), then hammers the cheap endpoints; a registry without the
+referrers API answers 404, which is counted, not failed. The CI mix is 75% image pulls (from the
+shared-base set) and 25% image pushes, like a busy CI fleet.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ import json
 from locust import tag, task
 
 from conformance.spec import media_types
-from load.users.base import OperationError
-from load.users.images import ACCEPT, SETUP, ImageOperations, build_image
+from load.users.base import FastRegistryUser, OperationError
+from load.users.images import ACCEPT, SETUP, ImageFlows, ImageOperations, build_image
 from load.users.runtime import RUNTIME, run_blocking
 
 EMPTY_CONFIG = b"{}"
 EMPTY_CONFIG_DIGEST = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
 
 
-class MetadataMix(ImageOperations):
-    """Small requests at a high rate against one seeded image."""
+class MetadataMix(ImageFlows, FastRegistryUser):
+    """Small requests at a high rate against one seeded image (FastHttpUser: cheap per request)."""
 
     def seeded_image(self) -> tuple[str, str]:
         """(repository, manifest digest) of the small image, pushed once per process."""
