@@ -315,6 +315,7 @@ def push_sha512_or_unsupported(
         unsupported("sha512: the closing PUT with a sha512 digest answered 400")
     must(finished.status_code == 201, f"sha512 upload: {finished.describe()}, expected 201 (or 400 when "
          "sha512 is unsupported)", ref="end-6")
+    capabilities.record("sha512", True, "a sha512 blob was uploaded (201)", source="transfers")
     cleanup.blob(repo, blob.digest)
 
 

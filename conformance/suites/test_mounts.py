@@ -97,7 +97,7 @@ def test_mount_from_another_repository_answers_201_and_the_blob_is_pullable(
 
 
 @pytest.mark.spec("end-11", MOUNTING)
-@pytest.mark.level("MAY")
+@pytest.mark.level("MUST")
 @pytest.mark.feature("mount_anonymous")
 def test_mount_without_from_answers_201_or_opens_a_session(
     *, client: RegistryClient, repo: str, repo2: str, content: random.Random, cleanup: Cleanup,

@@ -211,7 +211,7 @@ def _gone(client: RegistryClient, location: str, what: str) -> None:
 
 
 @pytest.mark.spec("end-14", "end-13", "end-5", "end-6", "spec.md#cancel-a-blob-upload", "code-3")
-@pytest.mark.level("SHOULD")
+@pytest.mark.level("MUST")
 @pytest.mark.feature("upload_cancel")
 def test_cancelled_session_answers_204_and_is_gone(
     client: RegistryClient, repo: str, capabilities: Capabilities
