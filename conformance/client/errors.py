@@ -18,6 +18,7 @@ RENDERED_ENTRIES = 8
 """How many trailing exchanges `str(SetupFailed)` shows (the full transcript stays on `.transcript`)."""
 
 if TYPE_CHECKING:
+    from conformance.client.response import Response
     from conformance.client.transcript import Transcript, TranscriptEntry
 
 
@@ -26,11 +27,19 @@ class RegistryClientError(Exception):
 
 
 class RegistryTransportError(RegistryClientError):
-    """The exchange produced no usable HTTP answer; `.entry` is its transcript entry."""
+    """The exchange produced no usable HTTP answer; `.entry` is its transcript entry.
 
-    def __init__(self, message: str, entry: TranscriptEntry | None = None) -> None:
+    `.partial` is what did arrive when the status line and headers came but the body was cut short
+    or stalled (a `Response` with the bytes received so far), else None. A check may judge it, e.g.
+    a 416 whose announced body never comes.
+    """
+
+    def __init__(
+        self, message: str, entry: TranscriptEntry | None = None, partial: Response | None = None
+    ) -> None:
         super().__init__(message)
         self.entry = entry
+        self.partial = partial
 
 
 class RegistryTimeout(RegistryTransportError):  # noqa: N818 (name fixed by the API brief)

@@ -66,40 +66,69 @@ def send_raw(
         all_headers.append(("User-Agent", user_agent))
     if "connection" not in given:
         all_headers.append(("Connection", "close"))
-    head = f"{method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in all_headers) + "\r\n"
+    request_head = (
+        f"{method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in all_headers) + "\r\n"
+    )
     entry = transcript.add(TranscriptEntry.start(method, url, all_headers, preview_body(body)))
     entry.note = "raw request (bytes sent exactly as given)"
     started = time.monotonic()
     deadline = _Deadline(timeout)
     received = bytearray()
+    head: list[tuple[str, str]] = []
     try:
         with _connect(host, port, parts.scheme == "https", ssl_context, deadline) as sock:
-            _send_all(sock, head.encode("latin-1") + body, deadline)
-            status, response_headers = _read_response(sock, method, deadline, received, entry)
+            _send_all(sock, request_head.encode("latin-1") + body, deadline)
+            status, response_headers = _read_response(
+                sock, method, deadline, body=received, entry=entry, head=head
+            )
     except TimeoutError as exc:
         entry.elapsed = time.monotonic() - started
         phase = "while reading the body" if entry.status is not None else "before the response headers"
         entry.error = (
             f"timeout: no complete answer within {timeout:g} s ({phase}, {len(received)} body bytes)"
         )
-        raise RegistryTimeout(f"{method} {entry.url}: {entry.error}", entry) from exc
+        raise RegistryTimeout(
+            f"{method} {entry.url}: {entry.error}", entry, _partial(url, method, entry, head, received)
+        ) from exc
     except (OSError, h11.ProtocolError) as exc:
         entry.elapsed = time.monotonic() - started
         entry.error = f"{type(exc).__name__}: {exc}"
-        raise RegistryConnectionError(f"{method} {entry.url}: {entry.error}", entry) from exc
+        partial = _partial(url, method, entry, head, received)
+        raise RegistryConnectionError(f"{method} {entry.url}: {entry.error}", entry, partial) from exc
     entry.elapsed = time.monotonic() - started
-    content = bytes(received)
+    return _response(url, method, entry, status=status, headers=response_headers, body=received)
+
+
+def _response(
+    url: str,
+    method: str,
+    entry: TranscriptEntry,
+    *,
+    status: int,
+    headers: list[tuple[str, str]],
+    body: bytearray,
+) -> Response:
+    content = bytes(body)
     entry.response_body = preview_body(content)
     return Response(
         method=method,
         url=url,
         status_code=status,
-        headers=httpx.Headers(response_headers),
+        headers=httpx.Headers(headers),
         content=content,
         elapsed=entry.elapsed,
         entry=entry,
         body_size=len(content),
     )
+
+
+def _partial(
+    url: str, method: str, entry: TranscriptEntry, head: list[tuple[str, str]], body: bytearray
+) -> Response | None:
+    """What arrived before a failure: None unless the status line and headers did."""
+    if entry.status is None:
+        return None
+    return _response(url, method, entry, status=entry.status, headers=head, body=body)
 
 
 def _connect(
@@ -124,7 +153,13 @@ def _send_all(sock: socket.socket, data: bytes, deadline: _Deadline) -> None:
 
 
 def _read_response(
-    sock: socket.socket, method: str, deadline: _Deadline, body: bytearray, entry: TranscriptEntry
+    sock: socket.socket,
+    method: str,
+    deadline: _Deadline,
+    *,
+    body: bytearray,
+    entry: TranscriptEntry,
+    head: list[tuple[str, str]],
 ) -> tuple[int, list[tuple[str, str]]]:
     connection = h11.Connection(h11.CLIENT)
     # tell h11 what was sent (the bytes themselves went out unchecked) so it frames the answer
@@ -145,6 +180,7 @@ def _read_response(
         if isinstance(event, h11.Response):
             status = event.status_code
             headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in event.headers]
+            head[:] = headers
             entry.record_response(status, headers)
         elif isinstance(event, h11.InformationalResponse):
             continue

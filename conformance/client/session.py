@@ -207,9 +207,10 @@ class HttpSession:
         )
         started = time.monotonic()
         sink = _BodySink(read)
+        head: httpx.Response | None = None
         try:
             with deadline(limit):
-                response = self._http.send(request, stream=True)
+                response = head = self._http.send(request, stream=True)
                 try:
                     entry.record_response(response.status_code, response.headers.multi_items())
                     for chunk in response.iter_bytes():
@@ -226,7 +227,8 @@ class HttpSession:
                 f"timeout: no complete answer within {limit:g} s ({phase}, "
                 f"{sink.size} body bytes received; {type(exc).__name__})"
             )
-            raise RegistryTimeout(f"{method} {entry.url}: {entry.error}", entry) from exc
+            partial = self._partial(method, url, head, sink, entry)
+            raise RegistryTimeout(f"{method} {entry.url}: {entry.error}", entry, partial) from exc
         except (httpx.LocalProtocolError, httpx.UnsupportedProtocol):
             entry.elapsed = time.monotonic() - started
             entry.error = "request could not be sent (client-side error)"
@@ -234,15 +236,29 @@ class HttpSession:
         except httpx.TransportError as exc:
             entry.elapsed = time.monotonic() - started
             entry.error = f"{type(exc).__name__}: {exc}"
-            raise RegistryConnectionError(f"{method} {entry.url}: {entry.error}", entry) from exc
+            partial = self._partial(method, url, head, sink, entry)
+            raise RegistryConnectionError(f"{method} {entry.url}: {entry.error}", entry, partial) from exc
         entry.elapsed = time.monotonic() - started
+        return self._response(method, url, response, sink, entry)
+
+    @classmethod
+    def _partial(
+        cls, method: str, url: str, head: httpx.Response | None, sink: _BodySink, entry: TranscriptEntry
+    ) -> Response | None:
+        """The Response made of what arrived before a failure (None when not even the headers did)."""
+        return None if head is None else cls._response(method, url, head, sink, entry)
+
+    @staticmethod
+    def _response(
+        method: str, url: str, head: httpx.Response, sink: _BodySink, entry: TranscriptEntry
+    ) -> Response:
         content = sink.content()
-        entry.response_body = preview_body(content if read.keep_body else bytes(sink.preview), sink.size)
+        entry.response_body = preview_body(content if sink.keep_body else bytes(sink.preview), sink.size)
         return Response(
             method=method,
             url=url,
-            status_code=response.status_code,
-            headers=response.headers,
+            status_code=head.status_code,
+            headers=head.headers,
             content=content,
             elapsed=entry.elapsed,
             entry=entry,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.client import Credentials, RegistryClient, SetupFailed, Transcript
+from conformance.client import Credentials, RegistryClient, RegistryConnectionError, SetupFailed, Transcript
 from conformance.content import image_manifest, random_blob
 from conformance.registries import RegistryProcess, distribution_available, start_distribution
 from conformance.spec import media_types
@@ -180,3 +180,14 @@ def test_chunked_setup_helper(client: RegistryClient) -> None:
         "2000000-2499999",
     ]
     assert client.blob_get_digest("chunked/helper", blob.digest).computed_digest == blob.digest
+
+
+def test_unsatisfiable_range_416_with_missing_body_is_kept_as_partial(client: RegistryClient) -> None:
+    blob = random_blob(31, 2048)
+    client.push_blob("range/repo", blob)
+    # distribution 2.8.2 announces a 2048-byte body with its 416 and sends a short text instead
+    with pytest.raises(RegistryConnectionError) as caught:
+        client.blob_get("range/repo", blob.digest, headers={"Range": "bytes=500-0"})
+    partial = caught.value.partial
+    assert partial is not None and partial.status_code == 416
+    assert partial.headers["content-length"] == "2048" and len(partial.content) < 2048

@@ -101,9 +101,11 @@ def test_raw_answers_are_framed_by_h11(wire: bytes, expected: bytes) -> None:
 
 def test_raw_answer_cut_short_is_a_connection_error() -> None:
     url, thread = serve_once(lambda conn: conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"))
-    with RegistryClient(url, timeout=3.0) as client, pytest.raises(RegistryConnectionError):
+    with RegistryClient(url, timeout=3.0) as client, pytest.raises(RegistryConnectionError) as caught:
         client.request_raw("GET", "/v2/x")
     thread.join(timeout=3)
+    partial = caught.value.partial
+    assert partial is not None and partial.status_code == 200 and partial.content == b"abc"
 
 
 def test_early_answer_while_the_body_is_still_sent_is_read() -> None:

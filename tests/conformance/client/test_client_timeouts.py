@@ -185,3 +185,13 @@ def test_connection_closed_mid_body_is_a_connection_error(
     with RegistryClient(server.url, timeout=2.0) as client, pytest.raises(RegistryConnectionError) as caught:
         client.blob_get("repo", "sha256:" + "a" * 64)
     assert "GET" in str(caught.value)
+    partial = caught.value.partial  # what arrived is still there to judge
+    assert partial is not None and partial.status_code == 200 and partial.content == b"abc"
+    assert partial.headers["content-length"] == "1000"
+
+
+def test_no_partial_response_when_nothing_arrived(serve: Callable[[Behaviour], MisbehavingServer]) -> None:
+    server = serve(stall_before_headers)
+    with RegistryClient(server.url, timeout=0.5) as client, pytest.raises(RegistryTimeout) as caught:
+        client.ping()
+    assert caught.value.partial is None
