@@ -61,6 +61,7 @@ MARKERS: dict[str, str] = {
 OUR_FIXTURES = frozenset({"registry_config", "registry_target", "client", "repo", "repo2", "cleanup",
                           "capabilities", "content", "content_seed", "referrers_supported"})
 TRANSCRIPT_SECTION = "HTTP transcript"
+TRANSCRIPT_LAST = 100
 
 
 RECORDER_KEY = pytest.StashKey[VerdictRecorder]()
@@ -190,10 +191,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def _render_transcripts(recorder: VerdictRecorder) -> str | None:
+    """The check's transcripts as text (the last TRANSCRIPT_LAST exchanges of each), or None."""
+    used = [transcript for transcript in recorder.transcripts if getattr(transcript, "entries", None)]
     parts = []
-    for transcript in recorder.transcripts:
-        if getattr(transcript, "entries", None):
-            parts.append(transcript.render())
+    for number, transcript in enumerate(used, start=1):
+        heading = f"--- client {number} of {len(used)} ---\n" if len(used) > 1 else ""
+        parts.append(heading + transcript.render(last=TRANSCRIPT_LAST))
     return "\n\n".join(parts) if parts else None
 
 
@@ -214,7 +217,8 @@ def _phase_outcome(call: pytest.CallInfo[None], recorder: VerdictRecorder) -> tu
         if reason.startswith(DISABLED_PREFIX):
             return Outcome.DISABLED, reason
         return Outcome.SKIPPED, reason
-    message = f"{excinfo.typename}: {excinfo.value}"
+    text = str(excinfo.value).split("\n\nHTTP transcript:", 1)[0]  # SetupFailed appends its transcript
+    message = f"{excinfo.typename}: {text}"
     if call.when == "teardown" or excinfo.errisinstance(HarnessError):
         return Outcome.ERROR, message
     if excinfo.errisinstance(pytest.fail.Exception) or excinfo.errisinstance(FAILURE_EXCEPTIONS):
@@ -287,8 +291,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if workeroutput is not None:
         workeroutput["registry_harness"] = state.worker_payload()
         return
-    if state.conformance_items == 0 and not state.results and not state.pending:
-        return
+    if not state.results and not state.pending:
+        return  # no check ran (none collected, all deselected, or --collect-only): nothing to report
     for nodeid, result in list(state.pending.items()):
         result.outcome = Outcome.ERROR.value
         result.message = result.message or "the check did not finish (worker crashed or run interrupted)"

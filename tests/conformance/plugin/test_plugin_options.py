@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from conformance.options import DEFAULT_TIMEOUT, SWITCHES, RunConfig, resolve_config
+from conformance.options import (
+    DEFAULT_TIMEOUT,
+    IGNORED_VARIABLES,
+    SWITCHES,
+    VALUE_VARIABLES,
+    RunConfig,
+    resolve_config,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -137,3 +144,13 @@ def test_bad_environment_stops_the_run_with_a_message(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*OCI_TLS='sometimes' must be enabled, insecure or disabled*"])
+
+
+def test_readme_documents_every_switch_and_variable() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "conformance" / "README.md").read_text()
+    for switch in SWITCHES:
+        assert f"`{switch.flag}`" in readme, switch.flag
+        for variable in switch.env:
+            assert f"`{variable}`" in readme, variable
+    for variable in (*VALUE_VARIABLES, *IGNORED_VARIABLES):
+        assert f"`{variable}`" in readme, variable
