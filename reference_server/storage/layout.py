@@ -15,8 +15,8 @@ On-disk layout (every piece of state lives here, so ``--workers N`` processes sh
     │       └── _referrers/<alg>/<subject hex>/<alg>-<hex>
     │                                            file holding the referrer's descriptor (JSON)
     ├── uploads/
-    │   ├── <uuid>.json                          session: repository, digest algorithm, creation time
-    │   └── <uuid>.data                          bytes so far (append-only; mtime = last activity)
+    │   └── <session id>.<alg>                   bytes so far (append-only; mtime = last activity);
+    │                                            the id ends with a hash of the repository name
     └── tmp/                                     temporary files; renamed into blobs/ or deleted
 
 Name components match ``[a-z0-9]...`` so they can never collide with the ``_``-prefixed bookkeeping
@@ -86,13 +86,9 @@ class Layout:
         return f"{self.referrers_dir(name, subject)}/{referrer.algorithm}-{referrer.hex}"
 
     # --- uploads ---------------------------------------------------------------------------------
-    def upload_meta(self, upload_id: UploadId) -> str:
-        """Session description file."""
-        return f"{self.uploads}/{upload_id}.json"
-
-    def upload_data(self, upload_id: UploadId) -> str:
-        """Session data file."""
-        return f"{self.uploads}/{upload_id}.data"
+    def upload_data(self, upload_id: UploadId, algorithm: str) -> str:
+        """Session data file of a session hashing with `algorithm` (a supported algorithm name)."""
+        return f"{self.uploads}/{upload_id}.{algorithm}"
 
     def temp_file(self) -> str:
         """A fresh temporary file path on the same filesystem as blobs/."""

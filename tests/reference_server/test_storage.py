@@ -192,22 +192,31 @@ def test_session_algorithm_sha512_and_other_algorithm_on_close(storage: Storage)
 def test_sessions_expire_lazily_and_by_sweep(tmp_path: Path) -> None:
     storage = Storage.open(tmp_path / "d", upload_timeout=5)
     lazy = storage.uploads.create(REPO, "sha256")
-    swept = storage.uploads.create(REPO, "sha256")
+    swept = storage.uploads.create(REPO, "sha512")
     fresh = storage.uploads.create(REPO, "sha256")
+    stale_temp = Path(storage.layout.temp_file())
+    stale_temp.write_bytes(b"left by a crash")
     old = time.time() - 60
-    for session in (lazy, swept):
-        os.utime(storage.layout.upload_data(session.id), (old, old))
-    meta_old = storage.layout.upload_meta(lazy.id)
-    raw = Path(meta_old).read_text().replace(str(lazy.created), str(old))
-    Path(meta_old).write_text(raw)
+    for path in (lazy.path, swept.path, str(stale_temp)):
+        os.utime(path, (old, old))
     with pytest.raises(UploadNotFoundError):
         storage.uploads.get(REPO, lazy.id)
-    assert not os.path.exists(storage.layout.upload_data(lazy.id))
-    # the sweep goes by file times only
-    os.utime(storage.layout.upload_meta(swept.id), (old, old))
+    assert not os.path.exists(lazy.path)
     assert storage.uploads.sweep() == 1
-    assert not os.path.exists(storage.layout.upload_meta(swept.id))
+    assert not os.path.exists(swept.path)
+    assert not stale_temp.exists()
     assert storage.uploads.get(REPO, fresh.id) == fresh
+
+
+def test_session_id_is_bound_to_the_repository_name(storage: Storage) -> None:
+    session = storage.uploads.create(REPO, "sha256")
+    assert len(session.id) == 32
+    assert os.listdir(storage.layout.uploads) == [f"{session.id}.sha256"]  # one file per session
+    assert storage.uploads.create(REPO, "sha256").id[-12:] == session.id[-12:]
+    other = storage.uploads.create(OTHER, "sha256")
+    assert other.id[-12:] != session.id[-12:]
+    with pytest.raises(UploadNotFoundError):
+        storage.uploads.get(REPO, other.id)
 
 
 def test_manifests_tags_and_catalog(storage: Storage) -> None:
