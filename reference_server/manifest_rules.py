@@ -6,6 +6,10 @@ collected (not just the first) and raised as one `ManifestInvalidError` carrying
 handler turns it into 400 MANIFEST_INVALID. Existence of referenced blobs and child manifests is checked
 by the handler against the stores (400 MANIFEST_BLOB_UNKNOWN per missing digest).
 
+Media type: the body's ``mediaType`` when present, and then a Content-Type (parameters ignored) must equal
+it; without ``mediaType`` the Content-Type decides, and a missing or generic one (``application/json``,
+``application/octet-stream``) lets the structure decide (``manifests`` -> OCI index, else OCI manifest).
+
 Accepted formats: OCI image manifest, OCI image index (nested indexes too), artifacts (``artifactType``,
 empty config), Docker schema 2 manifest and manifest list. Schema 1 and any other type -> MANIFEST_INVALID.
 """
@@ -96,7 +100,7 @@ def _media_type(document: dict[str, Any], content_type: str) -> str:
     if declared is not None:
         if not isinstance(declared, str):
             raise ManifestInvalidError(["mediaType must be a string"])
-        if content_type and content_type not in mt.GENERIC_TYPES and content_type != declared:
+        if content_type and content_type != declared:
             raise ManifestInvalidError(
                 [f"mediaType {declared!r} does not match Content-Type {content_type!r}"]
             )

@@ -3,6 +3,10 @@
 ``Range`` on upload answers is ``0-<last byte stored>``; for a session holding no bytes yet it is ``0-0``
 (the spec cannot express "empty"; this is what distribution and the official suite's clients expect).
 No ``OCI-Chunk-Min-Length`` is advertised: chunks of any size are accepted.
+
+Mount: ``?mount=<digest>&from=<repo>`` links the blob (201) when ``from`` holds it; without ``from`` the
+mount succeeds when the blob exists anywhere in this registry (the spec lets a registry find the source
+itself; this server has no access control yet, so nothing can leak). Otherwise 202 with a new session.
 """
 
 from __future__ import annotations

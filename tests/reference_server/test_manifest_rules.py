@@ -58,6 +58,12 @@ def test_image_manifest_lists_config_and_layers_as_blobs() -> None:
 
 def test_content_type_parameters_are_ignored() -> None:
     assert inspect(raw(image()), OCI_MANIFEST + "; charset=utf-8").media_type == OCI_MANIFEST
+    assert inspect(raw(image()), None).media_type == OCI_MANIFEST
+
+
+def test_content_type_must_equal_declared_media_type() -> None:
+    for content_type in ("application/json", "application/octet-stream", OCI_INDEX):
+        assert any("does not match" in reason for reason in reasons(raw(image()), content_type))
 
 
 def test_artifact_with_empty_config_and_no_layers() -> None:
