@@ -182,7 +182,7 @@ def _push_top(
         )
         check_error_response(
             response,
-            (400, 404),
+            (400,),
             ("MANIFEST_BLOB_UNKNOWN",),
             f"refusing a manifest with {case.never_pushed} layers that are never pushed",
             ref="spec.md#push",

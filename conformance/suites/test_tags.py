@@ -14,6 +14,7 @@ import random
 
 import pytest
 
+from conformance.capabilities import Capabilities
 from conformance.checks.documents import (
     check_error_response,
     check_schema,
@@ -239,8 +240,15 @@ def test_tag_list_of_a_missing_repository_is_404(client: RegistryClient, repo: s
 @pytest.mark.writes
 @pytest.mark.feature("manifest_delete")
 def test_tag_list_reflects_manifest_deletes(
-    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, registry_config: RunConfig
+    client: RegistryClient,
+    repo: str,
+    content: random.Random,
+    *,
+    cleanup: Cleanup,
+    registry_config: RunConfig,
+    capabilities: Capabilities,
 ) -> None:
+    capabilities.require("manifest_delete")
     first = image_manifest(content, layer_size=32)
     second = image_manifest(content, layer_size=32)
     suffix = f"{content.getrandbits(16):04x}"
@@ -251,6 +259,9 @@ def test_tag_list_reflects_manifest_deletes(
         cleanup.manifest(repo, image.digest)
     deleted = client.manifest_delete(repo, first.digest)
     if deleted.status_code in (400, 405):
+        capabilities.record(
+            "manifest_delete", False, f"DELETE by digest answered {deleted.status_code}", source="tags"
+        )
         unsupported(f"manifest_delete: DELETE by digest answered {deleted.status_code}")
     must(deleted.status_code == 202, f"{deleted.describe()}, expected 202", ref="spec.md#deleting-manifests")
     if not registry_config.enabled("atomic_delete"):
