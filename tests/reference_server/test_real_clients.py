@@ -2,7 +2,9 @@
 
 Every test runs against both registries: distribution shows the test itself is right, the reference
 server must then behave the same way for software nobody on the team wrote. Images are built locally
-(tests/support/oci_layout.py), never downloaded.
+(tests/support/oci_layout.py), never downloaded. podman 4.3 cannot push straight from an `oci:` layout
+("unsupported transport"), so podman and buildah push an image that skopeo first copied from the
+layout into containers-storage; their blob-info cache is removed first so they really upload.
 """
 
 from __future__ import annotations
