@@ -16,9 +16,10 @@ Each helper states one rule and raises `must` / `should` itself (with the spec r
 - Uploads: `start_session`, `check_session_progress` (Location + `Range: 0-<end>`), `parse_upload_range`,
   `check_blob_created` (201, Location pulls the exact bytes, digest header), `check_blob_stored`,
   `chunk_spans` / `content_range` (chunk plans), `chunk_min_length` (`OCI-Chunk-Min-Length`),
-  `session_id` (the id part of an upload Location), `same_connection_still_usable` (HEAD sent no body).
+  `with_session_id` (an unknown session's URL), `same_connection_still_usable` (HEAD sent no body).
 - Methods: `upload_by(client, repo, method, data, digest)` runs one of `UPLOAD_METHODS`, checking every
-  intermediate answer, and returns the closing one; `push_sha512_or_unsupported` for the optional sha512.
+  intermediate answer, and returns an `Upload` (the closing answer, and whether a single POST fell back
+  to POST + PUT); `push_sha512_or_unsupported` for the optional sha512.
 """
 
 from __future__ import annotations
@@ -198,12 +199,6 @@ def check_session_progress(
         must(end == stored - 1, f"{what}: Range {value!r} after {stored} bytes, expected 0-{stored - 1}",
              ref=ref)
     return location
-
-
-def session_id(location: str) -> str:
-    """The last path segment of an upload `Location` (where registries put the session id)."""
-    path = urlsplit(location).path.rstrip("/")
-    return path.rsplit("/", 1)[-1]
 
 
 def with_session_id(location: str, new_id: str) -> str:

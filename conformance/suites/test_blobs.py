@@ -36,7 +36,7 @@ from conformance.options import RunConfig
 from conformance.spec.digests import digest_bytes
 from conformance.verdicts import must, note, should, unsupported
 
-pytestmark = [pytest.mark.pull, pytest.mark.writes]
+pytestmark = [pytest.mark.pull]
 
 RANGE_BLOB_SIZE = 2048
 CONTENT_RANGE_RE = re.compile(r"^bytes (?P<first>[0-9]+)-(?P<last>[0-9]+)/(?P<length>[0-9]+|\*)$")
@@ -75,6 +75,7 @@ def _check_head(client: RegistryClient, response: Response, blob: Blob, config: 
     same_connection_still_usable(client, what=what)
 
 
+@pytest.mark.writes
 @pytest.mark.spec("end-2", "spec.md#pulling-blobs")
 @pytest.mark.level("MUST")
 def test_blob_get_returns_the_exact_bytes_with_length_and_digest(
@@ -84,6 +85,7 @@ def test_blob_get_returns_the_exact_bytes_with_length_and_digest(
     _check_get(client.blob_get(repo, blob.digest), blob, registry_config, "GET blob")
 
 
+@pytest.mark.writes
 @pytest.mark.spec("end-2", "spec.md#checking-if-content-exists-in-the-registry")
 @pytest.mark.level("MUST")
 def test_blob_head_answers_200_with_length_digest_and_no_body(
@@ -93,6 +95,7 @@ def test_blob_head_answers_200_with_length_digest_and_no_body(
     _check_head(client, client.blob_head(repo, blob.digest), blob, registry_config, "HEAD blob")
 
 
+@pytest.mark.writes
 @pytest.mark.spec("end-2", "spec.md#pulling-blobs", "code-1")
 @pytest.mark.level("MUST")
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
@@ -134,6 +137,7 @@ def _range_unsupported(capabilities: Capabilities, response: Response, blob: Blo
     unsupported(f"range_requests: Range: {header} answered 200 with the whole blob")
 
 
+@pytest.mark.writes
 @pytest.mark.spec("end-2", "spec.md#pulling-blobs", "rfc9110#section-14")
 @pytest.mark.level("SHOULD")
 @pytest.mark.parametrize(("header", "first", "last"), SATISFIABLE, ids=[case[0] for case in SATISFIABLE])
@@ -176,6 +180,7 @@ def test_range_get_answers_206_with_exactly_the_requested_bytes(
 UNSATISFIABLE = ["bytes=500-0", "bytes=5000-10000"]
 
 
+@pytest.mark.writes
 @pytest.mark.spec("end-2", "spec.md#pulling-blobs", "rfc9110#section-14.2", "rfc9110#section-15.5.17")
 @pytest.mark.level("SHOULD")
 @pytest.mark.parametrize("header", UNSATISFIABLE)
@@ -215,6 +220,7 @@ WELL_KNOWN = [
 ]
 
 
+@pytest.mark.writes
 @pytest.mark.spec("end-2", "spec.md#pulling-blobs", "spec.md#checking-if-content-exists-in-the-registry")
 @pytest.mark.level("MUST")
 @pytest.mark.parametrize("blob", WELL_KNOWN)
@@ -226,6 +232,7 @@ def test_well_known_blob_round_trips_with_get_and_head(
     _check_head(client, client.blob_head(repo, blob.digest), blob, registry_config, f"HEAD {blob.digest}")
 
 
+@pytest.mark.writes
 @pytest.mark.spec("end-2", "spec.md#pulling-blobs", "image-spec descriptor.md#sha-512")
 @pytest.mark.level("MUST")
 @pytest.mark.feature("sha512")
