@@ -41,6 +41,7 @@ KNOWN: dict[str, str] = {
     "sha512": "sha512 digests for blobs and manifests",
     "docker_formats": "Docker schema 2 manifests and manifest lists",
     "tags_pagination": "n/last pagination of the tag list",
+    "catalog": "the repository catalog (GET /v2/_catalog)",
     "auth": "authentication (a 401 challenge on /v2/)",
 }
 
@@ -102,6 +103,7 @@ class Capabilities:
 
     def require(self, name: str) -> None:
         """Skip the running check as "unsupported: ..." when `name` is known to be absent."""
+        __tracebackhide__ = True
         finding = self._findings.get(name)
         if finding is not None and not finding.supported:
             unsupported(f"{name}: {finding.reason}")

@@ -304,6 +304,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     results = RunResults(
         registry_url=state.registry_url,
         registry_bundled=state.registry_bundled,
+        worker_urls=sorted(state.worker_urls),
         started_at=state.started_at,
         finished_at=datetime.now(UTC),
         config=redacted,

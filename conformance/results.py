@@ -7,7 +7,7 @@ results.json (schema "registry-harness/conformance-results", `schema_version` 1;
 existing ones keep their meaning within a schema version):
 
     schema, schema_version, harness_version
-    registry        {url, host, bundled}
+    registry        {url, host, bundled, worker_urls (one bundled server per pytest-xdist worker)}
     started_at, finished_at (UTC ISO 8601), duration_seconds
     verdict         worst outcome of the run ("passed" when nothing went wrong)
     config          the run configuration, redacted (no credentials; `credentials` says only their source)
@@ -76,6 +76,7 @@ class RunResults:
     registry_url: str | None
     registry_bundled: bool
     started_at: datetime
+    worker_urls: list[str] = field(default_factory=list)
     finished_at: datetime | None = None
     config: dict[str, Any] = field(default_factory=dict)
     server_headers: dict[str, str] = field(default_factory=dict)
@@ -111,7 +112,8 @@ class RunResults:
             "schema": SCHEMA,
             "schema_version": SCHEMA_VERSION,
             "harness_version": __version__,
-            "registry": {"url": self.registry_url, "host": host, "bundled": self.registry_bundled},
+            "registry": {"url": self.registry_url, "host": host, "bundled": self.registry_bundled,
+                         "worker_urls": self.worker_urls},
             "started_at": self.started_at.isoformat(),
             "finished_at": finished.isoformat(),
             "duration_seconds": round((finished - self.started_at).total_seconds(), 3),

@@ -30,6 +30,7 @@ class RunState:
         self.started_at = datetime.now(UTC)
         self.conformance_items = 0
         self.registry_url: str | None = run_config.url
+        self.worker_urls: list[str] = []
         self.registry_bundled = run_config.url is None
         self.server_headers: dict[str, str] = {}
         self.credentials_source = "none"
@@ -83,7 +84,9 @@ class RunState:
     def merge_worker(self, payload: dict[str, Any]) -> None:
         """Merge a worker's `worker_payload()` into the controller's state."""
         if self.registry_url is None or self.registry_bundled:
-            self.registry_url = payload.get("registry_url") or self.registry_url
+            self.registry_url = self.registry_url or payload.get("registry_url")
+        if payload.get("registry_url") and payload["registry_url"] not in self.worker_urls:
+            self.worker_urls.append(payload["registry_url"])
         self.server_headers = self.server_headers or dict(payload.get("server_headers", {}))
         if payload.get("credentials_source", "none") != "none":
             self.credentials_source = payload["credentials_source"]

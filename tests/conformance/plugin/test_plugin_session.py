@@ -213,3 +213,5 @@ def test_warns(client):
     warned = [check for check in results["checks"] if check["outcome"] == "warned"]
     assert warned[0]["warnings"] == ["a warning from a worker"]
     assert results["registry"]["bundled"] is True and results["server_headers"]["(status)"] == "200"
+    assert len(results["registry"]["worker_urls"]) == 2  # one bundled server per worker
+    assert results["registry"]["url"] in results["registry"]["worker_urls"]
