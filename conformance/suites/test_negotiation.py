@@ -8,13 +8,14 @@ placeholder describing historic Docker Hub behaviour, and RFC 9110 lets a server
 406. So: no `Accept` or `*/*` (RFC 9110: any type is acceptable) and an `Accept` naming the stored type MUST
 get the stored manifest; an `Accept` that excludes the stored type may get it anyway, a 406, or (by tag, for
 an index) a child manifest the repository holds; a 404 for content that exists is misleading and warns. Every
-answer is recorded in the capability table as `negotiation:<stored>:<accept>:<by>` for the report.
+answer is recorded in the capability table as `negotiation:<stored>:<by>:<accept>` for the report.
 """
 
 from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -33,7 +34,7 @@ from conformance.fixtures import Cleanup
 from conformance.options import RunConfig
 from conformance.spec import media_types as mt
 from conformance.spec.digests import digest_bytes
-from conformance.verdicts import must, note, should
+from conformance.verdicts import MustViolation, must, note, should
 
 pytestmark = [pytest.mark.pull, pytest.mark.push, pytest.mark.writes, pytest.mark.negotiation]
 
@@ -115,18 +116,6 @@ def _get(client: RegistryClient, repo: str, reference: str, accept: Accept) -> R
     return client.request("GET", f"/v2/{repo}/manifests/{reference}", headers=headers)
 
 
-def _record(
-    capabilities: Capabilities, kind: str, accept: Accept, by: str, *, response: Response, served: str
-) -> None:
-    capabilities.record(
-        f"negotiation:{kind}:{accept.label}:{by}",
-        response.status_code == 200,
-        f"{response.status_code} {served}",
-        evidence=response.describe(),
-        source="negotiation",
-    )
-
-
 def _served_is_consistent(response: Response, config: RunConfig) -> str:
     """A 200 answer's bytes hash to its Docker-Content-Digest and its Content-Type matches its mediaType.
 
@@ -177,36 +166,14 @@ def test_pull_by_digest_serves_exactly_that_content_under_any_accept(
 ) -> None:
     stored = _stored(kind, content)
     push_tree(client, repo, stored, cleanup, f"neg-{content.getrandbits(24):06x}")
-    for accept in ACCEPTS:
-        response = _get(client, repo, stored.digest, accept)
-        served = response.content_type or "-"
-        if response.status_code == 200:
-            served = _served_is_consistent(response, registry_config)
-            must(
-                response.content == stored.data,
-                f"Accept {accept.label}: {response.describe()} serves other bytes than the manifest "
-                f"with that digest ({served})",
-                ref=PULL,
-            )
-            check_digest_header(response, stored.digest, registry_config, ref=PULL)
-            check_content_type(response, stored.media_type, ref=PULL)
-        elif accept.takes(stored.media_type):
-            must(
-                False,
-                f"Accept {accept.label}: {response.describe()}, expected 200 with the stored "
-                f"{stored.media_type}: the client accepts its type",
-                ref=PULL,
-            )
-        elif response.status_code == 406:
-            note(f"Accept {accept.label}: 406 Not Acceptable for a {stored.media_type} pulled by digest")
-        else:
-            should(
-                False,
-                f"Accept {accept.label}: {response.describe()} for an existing {stored.media_type}: "
-                "200 (ignoring Accept) or 406 would be the HTTP answers; a 404 claims it does not exist",
-                ref=PULL,
-            )
-        _record(capabilities, kind, accept, "digest", response=response, served=served)
+    _run_matrix(
+        client,
+        repo,
+        stored.digest,
+        lambda response, accept: _judge_by_digest(response, stored, accept, registry_config),
+        capabilities=capabilities,
+        key=f"{kind}:digest",
+    )
 
 
 @pytest.mark.spec("end-3", PULL, "content-negotiation.md")
@@ -226,32 +193,106 @@ def test_pull_by_tag_serves_the_stored_manifest_or_a_consistent_variant(
     tag = f"neg-{content.getrandbits(24):06x}"
     push_tree(client, repo, stored, cleanup, tag)
     children = {child.digest: child for child in stored.children}
+    _run_matrix(
+        client,
+        repo,
+        tag,
+        lambda response, accept: _judge_by_tag(response, stored, children, accept, registry_config),
+        capabilities=capabilities,
+        key=f"{kind}:tag",
+    )
+
+
+def _run_matrix(
+    client: RegistryClient,
+    repo: str,
+    reference: str,
+    judge: Callable[[Response, Accept], str],
+    *,
+    capabilities: Capabilities,
+    key: str,
+) -> None:
+    """GET `reference` under every Accept variant, record each answer, then fail once with every violation."""
+    violations: list[str] = []
     for accept in ACCEPTS:
-        response = _get(client, repo, tag, accept)
-        served = response.content_type or "-"
-        if response.status_code == 200:
-            served = _served_is_consistent(response, registry_config)
-            if response.content == stored.data:
-                check_content_type(response, stored.media_type, ref=PULL)
-            else:
-                _check_variant(response, stored, children, accept)
-        elif accept.takes(stored.media_type):
-            must(
-                False,
-                f"Accept {accept.label}: {response.describe()}, expected 200 with the tagged "
-                f"{stored.media_type}",
-                ref=PULL,
-            )
-        elif response.status_code == 406:
-            note(f"Accept {accept.label}: 406 Not Acceptable for a tag of a {stored.media_type}")
+        response = _get(client, repo, reference, accept)
+        try:
+            served = judge(response, accept)
+            held = response.status_code == 200
+        except MustViolation as violation:
+            violations.append(violation.plain_message)
+            served, held = f"MUST violated: {violation.plain_message[:200]}", False
+        capabilities.record(
+            f"negotiation:{key}:{accept.label}",
+            held,
+            f"{response.status_code} {served}",
+            evidence=response.describe(),
+            source="negotiation",
+        )
+    must(
+        not violations,
+        f"{len(violations)} of {len(ACCEPTS)} Accept variants broke a MUST: " + " || ".join(violations),
+        ref=PULL,
+    )
+
+
+def _judge_by_digest(response: Response, stored: Manifest, accept: Accept, config: RunConfig) -> str:
+    """By digest: a 200 serves exactly the stored bytes; other answers only for Accepts excluding its type."""
+    if response.status_code == 200:
+        served = _served_is_consistent(response, config)
+        must(
+            response.content == stored.data,
+            f"Accept {accept.label}: {response.describe()} serves other bytes "
+            f"than the manifest with that digest ({served})",
+            ref=PULL,
+        )
+        check_digest_header(response, stored.digest, config, ref=PULL)
+        check_content_type(response, stored.media_type, ref=PULL)
+        return served
+    must(
+        not accept.takes(stored.media_type),
+        f"Accept {accept.label}: {response.describe()}, expected 200 with "
+        f"the stored {stored.media_type}: the client accepts its type",
+        ref=PULL,
+    )
+    if response.status_code == 406:
+        note(f"Accept {accept.label}: 406 Not Acceptable for a {stored.media_type} pulled by digest")
+    else:
+        should(
+            False,
+            f"Accept {accept.label}: {response.describe()} for an existing {stored.media_type}: "
+            "200 (ignoring Accept) or 406 would be the HTTP answers; a 404 claims it does not exist",
+            ref=PULL,
+        )
+    return response.content_type or "-"
+
+
+def _judge_by_tag(
+    response: Response, stored: Manifest, children: dict[str, Manifest], accept: Accept, config: RunConfig
+) -> str:
+    """By tag: the stored manifest, or (for an Accept excluding its type) a consistent variant or 406."""
+    if response.status_code == 200:
+        served = _served_is_consistent(response, config)
+        if response.content == stored.data:
+            check_content_type(response, stored.media_type, ref=PULL)
         else:
-            should(
-                False,
-                f"Accept {accept.label}: {response.describe()} for an existing tag of a "
-                f"{stored.media_type}: 200 or 406 would be the HTTP answers",
-                ref=PULL,
-            )
-        _record(capabilities, kind, accept, "tag", response=response, served=served)
+            _check_variant(response, stored, children, accept)
+        return served
+    must(
+        not accept.takes(stored.media_type),
+        f"Accept {accept.label}: {response.describe()}, expected 200 with the tagged {stored.media_type}",
+        ref=PULL,
+    )
+    if response.status_code == 406:
+        note(f"Accept {accept.label}: 406 Not Acceptable for a tag of a {stored.media_type}")
+    else:
+        should(
+            False,
+            f"Accept {accept.label}: {response.describe()} for an existing tag of a "
+            f"{stored.media_type}: 200 or 406 would be the HTTP answers",
+            ref=PULL,
+        )
+    return response.content_type or "-"
 
 
 def _check_variant(
