@@ -9,6 +9,12 @@ def test_ping_answers_200_with_api_version(registry: Registry) -> None:
     response = registry.client.get("/v2/")
     assert response.status_code == 200
     assert response.headers["docker-distribution-api-version"] == "registry/2.0"
+    head = registry.client.head("/v2/")
+    assert head.status_code == 200
+    assert head.content == b""
+    error = registry.client.get("/v2/x/manifests/missing")
+    assert error.headers["docker-distribution-api-version"] == "registry/2.0"
+    assert registry.client.delete("/v2/").status_code == 405
 
 
 def test_push_and_pull_blob_and_manifest(registry: Registry, repo: str) -> None:

@@ -96,9 +96,11 @@ def test_concurrent_pushes_of_same_blob_and_tag(two_workers: Registry) -> None:
     assert final.content in {image.body for image in images}
 
 
-def test_abandoned_sessions_expire() -> None:
-    process = start_reference_server(extra_args=["--upload-timeout", "1"])
+def test_abandoned_sessions_expire_and_fsync_mode_works() -> None:
+    process = start_reference_server(extra_args=["--upload-timeout", "1", "--fsync"])
     with process, httpx.Client(base_url=process.url, timeout=10) as client:
+        pushed = Registry(process).push_image("fsync/app", "v1")
+        assert client.get("/v2/fsync/app/manifests/v1").content == pushed.body
         location = client.post("/v2/expiry/test/blobs/uploads/").headers["location"]
         assert client.get(location).status_code == 204
         time.sleep(1.6)
