@@ -5,7 +5,8 @@ with the blob; HEAD MUST answer 200 with `Content-Length` = the blob size; a suc
 carry `Docker-Content-Digest`, whose value MUST match the content (it MAY use another algorithm). The
 official 1.1 preset treats the header as optional; we follow the spec text and require it unless the user
 switches the requirement off (`--no-digest-header`, OCI_API_BLOBS_DIGEST_HEADER=false), in which case a
-missing header is a note. A missing blob MUST answer 404 (GET and HEAD, also in a missing repository);
+missing header is a note. A missing blob MUST answer 404 (GET and HEAD, also in a missing repository,
+and for a blob that was only pushed to another repository: "not found in the repository");
 a JSON error body MUST be an OCI envelope, and `BLOB_UNKNOWN` (or `NAME_UNKNOWN` for a missing
 repository) is the code the table names for it (a different table code warns). A registry SHOULD
 support `Range` (RFC 9110 section 14): 206 with `Content-Range` and exactly the requested bytes, and
@@ -120,6 +121,21 @@ def test_blob_in_missing_repository_is_404(client: RegistryClient, repo: str, me
                         ref="spec.md#pulling-blobs", code_level="should")
     if codes and "NAME_UNKNOWN" not in codes:
         note(f"missing repository answered {codes}; NAME_UNKNOWN would name the cause")
+
+
+@pytest.mark.writes
+@pytest.mark.spec("end-2", "spec.md#pulling-blobs")
+@pytest.mark.level("MUST")
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_blob_of_another_repository_is_404_here(
+    *, client: RegistryClient, repo: str, repo2: str, content: random.Random, cleanup: Cleanup, method: str
+) -> None:
+    _pushed(client, repo, random_blob(content, 64), cleanup)  # both repositories exist
+    elsewhere = _pushed(client, repo2, random_blob(content, 512), cleanup)
+    what = f"{method} in {repo} of a blob pushed only to {repo2}"
+    get = client.blob_get if method == "GET" else client.blob_head
+    check_error(get(repo, elsewhere.digest), {404}, {"BLOB_UNKNOWN"}, what=what, ref="spec.md#pulling-blobs",
+                code_level="should")
 
 
 # Range requests (RFC 9110 section 14) -------------------------------------------------------------

@@ -7,7 +7,8 @@ successful GET or HEAD MUST carry `Docker-Content-Digest` (spec text; the offici
 optional, we require it unless `--no-digest-header` / OCI_API_MANIFESTS_DIGEST_HEADER=false, then a
 missing header is a note), and when present it MUST name the manifest. `Content-Type` SHOULD be the media
 type the client pushed and SHOULD NOT carry parameters. A manifest that is not in the repository MUST get
-404 for GET and HEAD, by tag and by digest, and so MUST any manifest of a repository that does not exist;
+404 for GET and HEAD, by tag and by digest (also a digest pushed only to another repository), and so MUST
+any manifest of a repository that does not exist;
 a JSON error body MUST be an OCI envelope, whose code SHOULD be `MANIFEST_UNKNOWN` (or `NAME_UNKNOWN` for
 a missing repository).
 """
@@ -149,6 +150,21 @@ def test_missing_manifest_is_404_manifest_unknown(
     response = client.manifest_get(repo, missing) if method == "GET" else client.manifest_head(repo, missing)
     check_error(response, {404}, {"MANIFEST_UNKNOWN"}, what=f"{method} of a manifest never pushed "
                 f"(by {reference})", ref="spec.md#pulling-manifests", code_level="should")
+
+
+@pytest.mark.spec("end-3", "spec.md#pulling-manifests", "code-7")
+@pytest.mark.level("MUST")
+@pytest.mark.writes
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_manifest_of_another_repository_is_404_by_digest_here(
+    *, client: RegistryClient, repo: str, repo2: str, content: random.Random, cleanup: Cleanup, method: str,
+) -> None:
+    _pushed(client, repo, "image-manifest", content, cleanup)  # both repositories exist
+    elsewhere = _pushed(client, repo2, "image-manifest", content, cleanup)
+    what = f"{method} in {repo} of a manifest pushed only to {repo2}"
+    get = client.manifest_get if method == "GET" else client.manifest_head
+    check_error(get(repo, elsewhere.digest), {404}, {"MANIFEST_UNKNOWN"}, what=what,
+                ref="spec.md#pulling-manifests", code_level="should")
 
 
 @pytest.mark.spec("end-3", "spec.md#pulling-manifests", "code-9")
