@@ -105,7 +105,12 @@ def nothing_escapes(target: Target, sandbox: Path) -> Iterator[None]:
     data_dir = target.registry.data_dir
     excluded = (data_dir, data_dir.parent / f"{data_dir.name}.log")
     before = snapshot(sandbox, excluded)
+    log_offset = target.registry.log_path.stat().st_size
     yield
+    with target.registry.log_path.open("rb") as log:
+        log.seek(log_offset)
+        new_log = log.read().decode(errors="replace")
+    assert "Traceback" not in new_log, f"the server logged an unhandled error:\n{new_log[-3000:]}"
     assert differences(before, snapshot(sandbox, excluded)) == []
     leaked = [path for path in data_dir.rglob("*") if "pwned" in path.name]
     assert not leaked, f"a rejected name reached the data directory: {leaked}"
