@@ -163,4 +163,5 @@ def unsupported(reason: str) -> NoReturn:
 
 def disabled(reason: str) -> NoReturn:
     """End the check as skipped "disabled: <reason>": the user switched the feature off."""
+    __tracebackhide__ = True
     pytest.skip(DISABLED_PREFIX + reason)
