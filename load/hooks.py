@@ -46,6 +46,7 @@ class RunState:
         self.latency: list[dict[str, Any]] = []
         self.settings: LoadSettings | None = None
         self.worker_ids: set[str] = set()
+        self.users: list[dict[str, float]] = []
 
 
 STATE = RunState()
@@ -87,12 +88,18 @@ def default_run_dir(host: str) -> Path:
 
 
 def _sample_latency(environment: Any) -> None:
+    """Every second: the user count; every LATENCY_SAMPLE_S: p50/p95 of the OP/TTFB/XFER rows."""
+    ticks = 0
     while True:
-        gevent.sleep(LATENCY_SAMPLE_S)
+        gevent.sleep(1.0)
         runner = environment.runner
         if STATE.started is None or runner is None or runner.state not in ("spawning", "running"):
             continue
         elapsed = round(time.time() - STATE.started, 1)
+        STATE.users.append({"t": elapsed, "users": runner.user_count})
+        ticks += 1
+        if ticks % int(LATENCY_SAMPLE_S):
+            continue
         for entry in list(runner.stats.entries.values()):
             if entry.method in SAMPLED_TYPES and entry.num_requests:
                 p95 = entry.get_current_response_time_percentile(0.95)
@@ -146,6 +153,7 @@ def _on_test_start(environment: Any, **_: Any) -> None:
     COUNTERS.reset()
     STATE.started, STATE.stopped = time.time(), None
     STATE.latency.clear()
+    STATE.users.clear()
     STATE.worker_ids.clear()
     if not isinstance(environment.runner, MasterRunner):
         RUNTIME.pool  # noqa: B018  (build the content pool before users spawn)
@@ -190,6 +198,7 @@ def finish_run(environment: Any) -> None:
     }
     result = summary.build_summary(runner.stats, COUNTERS, started=STATE.started, stopped=stopped,
                                    meta=meta, latency=list(STATE.latency))
+    result["users"] = list(STATE.users)
     if STATE.thresholds is not None:
         result["breaches"] = thresholds.check(result, STATE.thresholds)
     run_dir = Path(STATE.settings.run_dir) if STATE.settings and STATE.settings.run_dir \

@@ -11,7 +11,7 @@ import pytest
 from conformance.registries import RegistryProcess, start_reference_server
 from tests.load.locust_runs import run_locust
 
-ARGS = ("-u", "2", "-r", "2", "-t", "3s", "--blob-sizes", "256KiB:1", "BlobPushMonolithic")
+ARGS = ("-u", "2", "-r", "2", "-t", "2s", "--blob-sizes", "256KiB:1", "BlobPushMonolithic")
 
 
 @pytest.fixture(scope="module")

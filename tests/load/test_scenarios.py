@@ -72,7 +72,7 @@ def check_consistent(run: LocustRun, url: str, scenario: str) -> dict[str, Any]:
 ])
 def test_scenario_runs_and_its_numbers_add_up(tmp_path: Path, registry: RegistryProcess,
                                               scenario: str) -> None:
-    run = run_locust(tmp_path, "--host", registry.url, "-u", str(USERS), "-r", str(USERS), "-t", "3s",
+    run = run_locust(tmp_path, "--host", registry.url, "-u", str(USERS), "-r", str(USERS), "-t", "2s",
                      *SMALL, scenario)
     summary = check_consistent(run, registry.url, scenario)
     if scenario == "BlobPushMonolithic":  # whole-body PUTs: every byte sent was committed
