@@ -80,11 +80,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     quick = args.quick
     sizes = args.sizes or ("4KiB,64KiB" if quick else DEFAULT_SIZES)
-    args.sizes = [parse_size(s) for s in sizes.split(",")]
     concurrency = args.concurrency or ("1,2" if quick else DEFAULT_CONCURRENCY)
-    args.concurrency = [int(c) for c in concurrency.split(",")]
+    try:
+        args.sizes = [parse_size(s) for s in sizes.split(",")]
+        args.concurrency = [int(c) for c in concurrency.split(",")]
+        args.memory_size = parse_size(args.memory_size or ("8MiB" if quick else "1GiB"))
+    except ValueError as exc:
+        parser.error(f"--sizes, --concurrency, --memory-size: numbers (KiB/MiB/GiB allowed): {exc}")
     args.duration = args.duration if args.duration is not None else (1.0 if quick else 4.0)
-    args.memory_size = parse_size(args.memory_size or ("8MiB" if quick else "1GiB"))
     if quick and args.count is None:
         args.count = 6
     if not 0 < args.duration <= MAX_DURATION:

@@ -60,7 +60,9 @@ class Runtime:
     def pool(self) -> ContentPool:
         """The content pool, built on first use."""
         if self._pool is None:
-            self._pool = ContentPool(self.settings.pool_size)
+            size = self.settings.pool_size
+            # ~0.3 s per 64 MiB of PRNG output: build it in a real thread, the loop keeps serving heartbeats
+            self._pool = run_blocking(lambda: ContentPool(size))
         return self._pool
 
     def seeded(self, key: str, make: Callable[[], T]) -> T:
