@@ -43,6 +43,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser of the serve command."""
     parser = argparse.ArgumentParser(
@@ -62,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--referrers-page-size", type=_positive, default=100)
     parser.add_argument(
         "--upload-timeout",
-        type=float,
+        type=_positive_seconds,
         default=3600.0,
         help="seconds after which an idle upload session expires",
     )

@@ -1,0 +1,97 @@
+"""Command-line parsing of the reference server (no server is started here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reference_server.cli import build_parser, config_from_args, default_data_dir, main
+from reference_server.config import Config
+
+
+def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    config = config_from_args(build_parser().parse_args([]))
+    assert config.data_dir == (tmp_path / "cache" / "registry-harness" / "reference-server").resolve()
+    assert (config.host, config.port, config.workers) == ("127.0.0.1", 5000, 1)
+    assert config.delete_enabled
+    assert not config.access_log
+    assert config.referrers_page_size == 100
+    assert config.upload_timeout == 3600.0
+    assert config.max_manifest_bytes == 4194304
+    assert config.auth == "none"
+
+
+def test_every_flag(tmp_path: Path) -> None:
+    args = build_parser().parse_args(
+        [
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "6000",
+            "--data-dir",
+            str(tmp_path),
+            "--workers",
+            "3",
+            "--no-delete",
+            "--log-level",
+            "debug",
+            "--access-log",
+            "--referrers-page-size",
+            "7",
+            "--upload-timeout",
+            "2.5",
+            "--max-manifest-bytes",
+            "1000",
+            "--fsync",
+        ]
+    )
+    config = config_from_args(args)
+    assert config == Config(
+        data_dir=tmp_path.resolve(),
+        host="0.0.0.0",
+        port=6000,
+        workers=3,
+        delete_enabled=False,
+        log_level="debug",
+        access_log=True,
+        referrers_page_size=7,
+        upload_timeout=2.5,
+        max_manifest_bytes=1000,
+        fsync=True,
+    )
+    assert Config.from_json(config.to_json()) == config
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--workers", "0"],
+        ["--upload-timeout", "0"],
+        ["--upload-timeout", "-1"],
+        ["--referrers-page-size", "0"],
+        ["--auth", "token"],
+        ["--max-manifest-bytes", "x"],
+    ],
+)
+def test_bad_values_exit_with_usage_error(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as excinfo:
+        build_parser().parse_args(argv)
+    assert excinfo.value.code == 2
+
+
+def test_unwritable_cache_falls_back_to_a_temp_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    chosen = default_data_dir()
+    assert chosen.is_dir()
+    assert not str(chosen).startswith(str(blocker))
+    chosen.rmdir()
+
+
+def test_gc_subcommand_through_main(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "blobs").mkdir()
+    assert main(["gc", "--data-dir", str(tmp_path), "--dry-run"]) == 0
+    assert "would free 0 blobs" in capsys.readouterr().out
