@@ -71,13 +71,21 @@ def test_quick_benchmark_runs_both_registries_and_verifies_every_pull(tmp_path: 
     assert document["failures"] == []
 
 
-def test_bench_refuses_unbounded_settings() -> None:
+@pytest.mark.parametrize("arguments, complaint", [
+    (["--duration", "100000"], "--duration"),
+    (["--count", "0"], "--count"),
+    (["--sizes", "4KiB,lots"], "--sizes"),
+    (["--sizes", "8"], "at least 16 bytes"),
+    (["--concurrency", "1,500"], "--concurrency"),
+])
+def test_bench_refuses_bad_or_unbounded_settings(arguments: list[str], complaint: str) -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "load.bench", "--duration", "100000"],
+        [sys.executable, "-m", "load.bench", *arguments],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
     )
     assert completed.returncode == 2
-    assert "--duration" in completed.stderr
+    assert complaint in completed.stderr
+    assert "Traceback" not in completed.stderr
 
 
 @pytest.mark.parametrize("size", [1, 15, 16, 17, 4096, SLICE - 1, SLICE, SLICE + 16, 3 * SLICE + 5])
