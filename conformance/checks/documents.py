@@ -6,15 +6,17 @@ Each helper states one rule and raises `must`/`should` itself, so a check reads 
     check_manifest_pushed(response, manifest, ref="spec.md#pushing-manifests")
     check_manifest_served(client.manifest_get(repo, tag), manifest, config)
 
-- JSON documents: `json_document` (must parse), `check_schema` (MUST layer fails, SHOULD layer warns).
-- Errors: `check_error_response` (status in the allowed set; a JSON body MUST be an OCI envelope; the named
-  code is required at the given level).
+- JSON documents: `json_document` (must parse), `check_schema` (MUST layer fails, SHOULD layer warns),
+  `check_own_document` (a builder produced an invalid document: a harness error, never a registry fault).
+- Errors: `error_codes` (a JSON body MUST be an OCI envelope), `check_error_response` (status in the allowed
+  set; the named code is required at the given level).
 - Manifests: `check_manifest_pushed` (201, `Location`, `Docker-Content-Digest`), `check_manifest_served`
-  (GET/HEAD: 200, exact bytes, digest, `Content-Type`, `Content-Length`), `push_tree` (blobs then children
-  by digest, then the top manifest, registering everything with `cleanup`).
+  (GET/HEAD: 200, exact bytes, digest, `Content-Type`, `Content-Length`), `check_digest_header`,
+  `check_content_type`; setup: `push_children` (blobs, then child manifests by digest) and `push_tree`
+  (the same plus the top manifest), both registering everything with `cleanup`.
 - Headers: `header_values` (RFC 9110 list syntax over repeated header lines).
-- Pagination: `walk_pages` follows `Link: <..>; rel="next"` to the end with a page limit.
-- Ordering: `is_lexical_order`, `is_asciibetical_order`.
+- Pagination: `walk_pages` follows `Link: <..>; rel="next"` to the end (loops and runaway chains fail).
+- Ordering: `is_lexical_order`, `is_asciibetical_order`, `is_spec_order` (either).
 - Deletes: `check_gone` (404 after a delete unless the user said deletes are not atomic).
 - Referrers: `check_subject_header` (`OCI-Subject` present exactly when the referrers API exists).
 """
@@ -24,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import schemas
 from conformance.client import RegistryClient, Response
@@ -33,6 +35,9 @@ from conformance.options import RunConfig
 from conformance.spec.digests import digest_bytes
 from conformance.spec.errors import MalformedEnvelopeError, parse_error_envelope
 from conformance.verdicts import HarnessError, must, note, should
+
+if TYPE_CHECKING:
+    from conformance.fixtures import Cleanup
 
 MAX_PAGES = 200
 """Upper bound on pages a pagination walk follows (a registry looping its `Link`s fails, never hangs)."""
@@ -231,7 +236,7 @@ def check_content_type(response: Response, media_type: str, *, ref: str) -> None
 
 
 def push_tree(
-    client: RegistryClient, repo: str, manifest: Manifest, cleanup: Any, tag: str | None = None
+    client: RegistryClient, repo: str, manifest: Manifest, cleanup: Cleanup, tag: str | None = None
 ) -> None:
     """Push `manifest` with its blobs and children (by digest), registering all of it for cleanup."""
     for blob in manifest.all_blobs():
@@ -246,7 +251,7 @@ def push_tree(
         cleanup.tag(repo, tag)
 
 
-def push_children(client: RegistryClient, repo: str, manifest: Manifest, cleanup: Any) -> None:
+def push_children(client: RegistryClient, repo: str, manifest: Manifest, cleanup: Cleanup) -> None:
     """Push the blobs and child manifests of `manifest` (not `manifest` itself)."""
     for blob in manifest.all_blobs():
         client.push_blob(repo, blob)
@@ -296,12 +301,6 @@ def walk_pages(client: RegistryClient, first: Response, what: str, *, ref: str) 
         page = client.request("GET", target)
         must(page.status_code == 200, f"{what}: following Link: {page.describe()}, expected 200", ref=ref)
         pages.append(page)
-
-
-def link_target(response: Response) -> str | None:
-    """The raw `rel="next"` link values of `response` (for notes about relative targets)."""
-    lines = response.headers.get_list("link")
-    return lines[0] if lines else None
 
 
 # Ordering ----------------------------------------------------------------------------------------
