@@ -1,0 +1,235 @@
+"""Names, tags and digests: what the grammar lets through and what a registry must refuse.
+
+The spec (spec.md "Pulling manifests", image-spec descriptor.md): `<name>` MUST match
+`[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*` (registries SHOULD keep
+`host/name` within 255 characters); a tag MUST match `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`; a digest is
+`algorithm:encoded`, sha256 being 64 lower-case hex characters. Names outside the grammar must be refused
+with a 4xx: the endpoints list 404 as their failure status and the code table has NAME_INVALID (400) for
+"invalid repository name", so 400 and 404 pass and a refusal SHOULD name NAME_INVALID (a plain 404 warns);
+a 2xx, which acts on a name the spec forbids, fails, as does a 5xx. Nested names and every separator
+(`.`, `_`, `__`, `-`, `--`) must work; a 128-character tag must be accepted and a 129-character or
+ill-formed one refused; a malformed or unknown-algorithm digest is 400 (DIGEST_INVALID) or 404 on GET,
+and an upload closed with one SHOULD get 400. Validity comes from `conformance.spec.grammar`.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from conformance.checks.errors import check_named_code, check_not_server_error, check_refusal
+from conformance.client import RegistryClient, Response
+from conformance.content import image_manifest, random_blob
+from conformance.fixtures import Cleanup
+from conformance.options import RunConfig
+from conformance.spec import grammar, media_types
+from conformance.spec.digests import digest_bytes
+from conformance.verdicts import HarnessError, must, should
+
+pytestmark = [pytest.mark.grammar]
+
+NAME_REF = "spec.md#pulling-manifests"
+TAG_REF = "spec.md#pulling-manifests"
+DIGEST_REF = "image-spec/descriptor.md#digests"
+
+
+def _invalid_names(namespace: str) -> dict[str, str]:
+    """Invalid names inside the run's namespace (reason -> name); each is checked against our grammar."""
+    too_long = f"{namespace}/" + "a" * max(1, grammar.NAME_MAX_LENGTH + 1 - len(namespace) - 1)
+    names = {
+        "upper-case": f"{namespace}/Upper",
+        "double dot": f"{namespace}/a..b",
+        "leading separator": f"{namespace}/-abc",
+        "trailing separator": f"{namespace}/abc_",
+        "trailing slash": f"{namespace}/abc/",
+        "empty component": f"{namespace}//abc",
+        "triple underscore": f"{namespace}/a___b",
+        "mixed separators": f"{namespace}/a._b",
+        "illegal character": f"{namespace}/a!b",
+        "encoded dot-dot component": f"{namespace}/%2e%2e/abc",
+        "longer than 255 characters": too_long,
+    }
+    for reason, name in names.items():
+        if grammar.is_valid_name(name.replace("%2e", ".")):
+            raise HarnessError(f"invalid-name case {reason!r} ({name!r}) is valid by our grammar")
+    return names
+
+
+INVALID_NAME_REASONS = list(_invalid_names("ns"))
+
+
+def _refuses_name(response: Response, what: str, *, length_only: bool) -> None:
+    check_not_server_error(response, what, ref=NAME_REF)
+    if length_only and response.status_code < 300:
+        should(False, f"{what}: {response.describe()}: a name over 255 characters is accepted (registries "
+               "should avoid names that clients cannot address)", ref=NAME_REF)
+        return
+    check_refusal(response, (400, 404), (), what, ref=NAME_REF)
+    check_named_code(response, ("NAME_INVALID",), what, ref="code-8")
+
+
+@pytest.mark.spec(NAME_REF, "code-8", "end-3")
+@pytest.mark.level("MUST")
+@pytest.mark.pull
+@pytest.mark.parametrize("reason", INVALID_NAME_REASONS)
+def test_invalid_repository_name_is_refused_on_pull(
+    client: RegistryClient, registry_config: RunConfig, reason: str
+) -> None:
+    name = _invalid_names(registry_config.namespace)[reason]
+    response = client.request("GET", f"/v2/{name}/manifests/latest")
+    _refuses_name(response, f"GET manifest of repository {name!r} ({reason})",
+                  length_only=reason.startswith("longer"))
+
+
+@pytest.mark.spec(NAME_REF, "code-8", "end-4a")
+@pytest.mark.level("MUST")
+@pytest.mark.push
+@pytest.mark.writes
+@pytest.mark.parametrize("reason", INVALID_NAME_REASONS)
+def test_invalid_repository_name_is_refused_on_push(
+    client: RegistryClient, registry_config: RunConfig, reason: str
+) -> None:
+    name = _invalid_names(registry_config.namespace)[reason]
+    response = client.request("POST", f"/v2/{name}/blobs/uploads/", headers={"Content-Length": "0"})
+    if response.status_code == 202 and response.location:
+        client.upload_cancel(response.location)
+    _refuses_name(response, f"POST upload to repository {name!r} ({reason})",
+                  length_only=reason.startswith("longer"))
+
+
+VALID_NAME_SUFFIXES = ("a/b/c/d", "a.b", "a_b", "a__b", "a-b", "a--b", "a0/b1.c2_d3__e4--f5")
+
+
+@pytest.mark.spec(NAME_REF, "end-2", "end-6")
+@pytest.mark.level("MUST")
+@pytest.mark.push
+@pytest.mark.writes
+@pytest.mark.parametrize("suffix", VALID_NAME_SUFFIXES)
+def test_valid_repository_name_is_accepted(
+    client: RegistryClient, repo: str, cleanup: Cleanup, content: random.Random, suffix: str
+) -> None:
+    name = f"{repo}/{suffix}"
+    if not grammar.is_valid_name(name):
+        raise HarnessError(f"{name!r} is not valid by our grammar")
+    blob = random_blob(content, 64)
+    client.push_blob(name, blob)
+    cleanup.blob(name, blob.digest)
+    served = client.blob_get(name, blob.digest)
+    must(served.status_code == 200 and served.content == blob.data,
+         f"blob pushed to the valid repository {name!r}: {served.describe()}, expected 200 with its bytes",
+         ref=NAME_REF)
+
+
+# tags -----------------------------------------------------------------------------------------------------
+def _push_blobs(client: RegistryClient, repo: str, cleanup: Cleanup, rng: random.Random) -> tuple[bytes, str]:
+    manifest = image_manifest(rng, layers=1, layer_size=64)
+    for blob in manifest.all_blobs():
+        client.push_blob(repo, blob)
+        cleanup.blob(repo, blob.digest)
+    return manifest.data, manifest.digest
+
+
+VALID_TAGS = {"128 characters": "T" * grammar.TAG_MAX_LENGTH, "underscore only": "_",
+              "dots dashes underscores": "v1.0.0-rc.1_x", "digit": "0"}
+
+
+@pytest.mark.spec(TAG_REF, "end-7a", "end-3")
+@pytest.mark.level("MUST")
+@pytest.mark.push
+@pytest.mark.writes
+@pytest.mark.parametrize("kind", list(VALID_TAGS))
+def test_valid_tag_is_accepted(
+    client: RegistryClient, repo: str, cleanup: Cleanup, content: random.Random, kind: str
+) -> None:
+    tag = VALID_TAGS[kind]
+    if not grammar.is_valid_tag(tag):
+        raise HarnessError(f"{tag!r} is not a valid tag by our grammar")
+    data, digest = _push_blobs(client, repo, cleanup, content)
+    pushed = client.manifest_put(repo, tag, data, media_types.OCI_MANIFEST)
+    if pushed.status_code == 201:
+        cleanup.tag(repo, tag)
+        cleanup.manifest(repo, digest)
+    must(pushed.status_code == 201, f"manifest PUT with the valid tag {tag!r} ({kind}): {pushed.describe()}, "
+         f"expected 201: {pushed.content[:200]!r}", ref=TAG_REF)
+    served = client.manifest_get(repo, tag)
+    must(served.status_code == 200 and served.content == data,
+         f"GET by the tag {tag!r}: {served.describe()}, expected 200 with the pushed manifest", ref=TAG_REF)
+
+
+INVALID_TAGS = {reason: tag for reason, tag in grammar.INVALID_TAGS.items() if reason != "empty"}
+
+
+@pytest.mark.spec(TAG_REF, "end-7a")
+@pytest.mark.level("MUST")
+@pytest.mark.push
+@pytest.mark.writes
+@pytest.mark.parametrize("reason", list(INVALID_TAGS))
+def test_invalid_tag_is_refused_on_push(
+    client: RegistryClient, repo: str, cleanup: Cleanup, content: random.Random, reason: str
+) -> None:
+    tag = INVALID_TAGS[reason]
+    if grammar.is_valid_tag(tag):
+        raise HarnessError(f"{tag!r} is a valid tag by our grammar")
+    data, digest = _push_blobs(client, repo, cleanup, content)
+    response = client.manifest_put(repo, tag, data, media_types.OCI_MANIFEST)
+    if response.status_code == 201:
+        cleanup.manifest(repo, digest)
+    check_refusal(response, (400, 404), (), f"manifest PUT with the invalid tag {tag!r} ({reason})",
+                  ref=TAG_REF)
+
+
+@pytest.mark.spec(TAG_REF, "end-3")
+@pytest.mark.level("MUST")
+@pytest.mark.pull
+@pytest.mark.parametrize("reason", list(INVALID_TAGS))
+def test_invalid_tag_is_refused_on_pull(client: RegistryClient, repo: str, reason: str) -> None:
+    tag = INVALID_TAGS[reason]
+    response = client.manifest_get(repo, tag)
+    check_refusal(response, (400, 404), (), f"manifest GET with the invalid tag {tag!r} ({reason})",
+                  ref=TAG_REF)
+
+
+# digests ----------------------------------------------------------------------------------------------------
+BAD_DIGESTS = {**grammar.INVALID_DIGESTS, **grammar.UNKNOWN_ALGORITHM_DIGESTS}
+
+
+@pytest.mark.spec(DIGEST_REF, "end-2", "end-3", "code-4")
+@pytest.mark.level("MUST")
+@pytest.mark.pull
+@pytest.mark.parametrize("resource", ["blobs", "manifests"])
+@pytest.mark.parametrize("reason", list(BAD_DIGESTS))
+def test_bad_digest_is_refused_on_pull(client: RegistryClient, repo: str, resource: str, reason: str) -> None:
+    digest = BAD_DIGESTS[reason]
+    if grammar.is_registered_digest(digest):
+        raise HarnessError(f"{digest!r} is a registered, valid digest by our grammar")
+    response = client.request("GET", f"/v2/{repo}/{resource}/{digest}")
+    check_refusal(response, (400, 404), ("DIGEST_INVALID",),
+                  f"GET {resource} by the digest {digest!r} ({reason})", ref=DIGEST_REF,
+                  codes_when_not=("NAME_UNKNOWN", "BLOB_UNKNOWN", "MANIFEST_UNKNOWN"))
+
+
+@pytest.mark.spec("spec.md#pushing-blobs", "end-6", "code-4")
+@pytest.mark.level("SHOULD")
+@pytest.mark.push
+@pytest.mark.writes
+@pytest.mark.parametrize("reason", list(BAD_DIGESTS))
+def test_bad_digest_on_upload_is_400(
+    client: RegistryClient, repo: str, content: random.Random, reason: str
+) -> None:
+    digest = BAD_DIGESTS[reason]
+    data = random_blob(content, 32).data
+    if digest == digest_bytes(data):
+        raise HarnessError("the bad digest is the content's digest")
+    started = client.upload_start(repo)
+    must(started.status_code == 202 and started.location, f"{started.describe()}, expected 202", ref="end-4a")
+    assert started.location is not None
+    response = client.upload_put(started.location, digest, data)
+    what = f"closing PUT with ?digest={digest} ({reason})"
+    check_refusal(response, (400, 404), ("DIGEST_INVALID",), what, ref="end-6",
+                  codes_when_not=("BLOB_UPLOAD_INVALID", "BLOB_UPLOAD_UNKNOWN"))
+    should(response.status_code == 400, f"{what}: {response.describe()}: an invalid or unsupported digest on "
+           "blob push SHOULD be answered with 400", ref="spec.md#pushing-blobs")
+    if response.status_code != 201:
+        client.upload_cancel(started.location)
+
