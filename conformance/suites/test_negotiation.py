@@ -212,7 +212,7 @@ def _run_matrix(
     capabilities: Capabilities,
     key: str,
 ) -> None:
-    """GET `reference` under every Accept variant, record each answer, then fail once with every violation."""
+    """GET and HEAD `reference` under every Accept variant, record each answer, fail once with all."""
     violations: list[str] = []
     for accept in ACCEPTS:
         response = _get(client, repo, reference, accept)
@@ -222,6 +222,7 @@ def _run_matrix(
         except MustViolation as violation:
             violations.append(violation.plain_message)
             served, held = f"MUST violated: {violation.plain_message[:200]}", False
+        _check_head_agrees(client, repo, reference, accept, response)
         capabilities.record(
             f"negotiation:{key}:{accept.label}",
             held,
@@ -234,6 +235,28 @@ def _run_matrix(
         f"{len(violations)} of {len(ACCEPTS)} Accept variants broke a MUST: " + " || ".join(violations),
         ref=PULL,
     )
+
+
+def _check_head_agrees(
+    client: RegistryClient, repo: str, reference: str, accept: Accept, get: Response
+) -> None:
+    """HEAD with the same Accept SHOULD answer like the GET did (RFC 9110 section 9.3.2), without a body."""
+    headers = {} if accept.header is None else {"Accept": accept.header}
+    head = client.request("HEAD", f"/v2/{repo}/manifests/{reference}", headers=headers)
+    mine = (head.status_code, head.content_digest, head.content_type)
+    theirs = (get.status_code, get.content_digest, get.content_type)
+    should(
+        mine == theirs,
+        f"Accept {accept.label}: HEAD answered {mine} (status, digest, type), GET {theirs}",
+        ref="spec.md#checking-if-content-exists-in-the-registry",
+    )
+    if head.status_code == get.status_code == 200:
+        should(
+            head.header("content-length") == str(len(get.content)),
+            f"Accept {accept.label}: HEAD Content-Length {head.header('content-length')}, GET sent "
+            f"{len(get.content)} bytes",
+            ref="spec.md#checking-if-content-exists-in-the-registry",
+        )
 
 
 def _judge_by_digest(response: Response, stored: Manifest, accept: Accept, config: RunConfig) -> str:
