@@ -21,6 +21,7 @@ from conformance.checks.documents import (
     check_gone,
     check_manifest_served,
     error_codes,
+    json_document,
     push_children,
 )
 from conformance.client import RegistryClient, Response
@@ -88,6 +89,15 @@ def test_tag_delete_removes_only_that_tag(
     check_gone(client.manifest_get(repo, doomed), registry_config, "GET of the deleted tag", ref=TAG_DELETE)
     check_manifest_served(client.manifest_get(repo, image.digest), image, registry_config, ref=TAG_DELETE)
     check_manifest_served(client.manifest_get(repo, kept), image, registry_config, ref=TAG_DELETE)
+    if registry_config.enabled("tags_list") and registry_config.enabled("atomic_delete"):
+        listed = client.tags_list(repo)
+        if listed.status_code == 200:
+            tags = json_document(listed, "tags/list after a tag delete").get("tags") or []
+            must(
+                doomed not in tags and kept in tags,
+                f"after deleting {doomed}, tags/list lists {tags}",
+                ref="spec.md#listing-tags",
+            )
 
 
 @pytest.mark.spec("end-9", MANIFEST_DELETE)

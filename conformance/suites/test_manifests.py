@@ -384,3 +384,26 @@ def test_manifest_over_the_limit_is_413(
         f"{response.describe()}: a registry refusing a manifest over its size limit SHOULD answer 413",
         ref=PUSH,
     )
+
+
+@pytest.mark.spec(PUSH, "spec.md#pulling-manifests")
+@pytest.mark.level("SHOULD")
+def test_content_type_parameters_on_push_are_ignored(
+    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, registry_config: RunConfig
+) -> None:
+    image = image_manifest(content)
+    push_children(client, repo, image, cleanup)
+    response = client.manifest_put(repo, image.digest, image.data, f"{image.media_type}; charset=utf-8")
+    must(
+        response.status_code < 500,
+        f"{response.describe()}: server error for a Content-Type parameter",
+        ref=PUSH,
+    )
+    if response.status_code != 201:
+        should(
+            False, f"{response.describe()}: the registry SHOULD ignore parameters on Content-Type", ref=PUSH
+        )
+        return
+    cleanup.manifest(repo, image.digest)
+    check_manifest_pushed(response, image)
+    check_manifest_served(client.manifest_get(repo, image.digest), image, registry_config)
