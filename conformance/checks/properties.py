@@ -1,0 +1,201 @@
+"""Per-example machinery of the property and stateful checks: fresh clients, transcripts, cleanup, reports.
+
+Hypothesis runs a check's body many times (one "example" each) inside ONE pytest item, so function-scoped
+fixtures (`client`, `repo`, `cleanup`) would be shared by every example. Property checks take only the
+session-scoped `registry_target`, `registry_config` and `capabilities` and open one `Example` per example:
+
+    run = PropertyRun(property_client, registry_config, capabilities, "blob-round-trip", test_fn)
+    with run.example(blob=blob_shape) as example:     # fresh transcript + repository + cleanup
+        example.client.push_blob(example.repo, blob)  # every request lands in example.transcript
+        ...
+
+`property_client` is a session-scoped fixture defined here (import `property_client_fixture` into the
+check module): one client
+for all examples (a client costs ~85 ms to build, mostly its TLS context), recording into the transcript
+of the running example.
+
+When an example fails, its exception message gains the example (the drawn values), the Hypothesis seed
+and how to replay it, and its transcript REPLACES the previous failing example's in the check's report.
+Hypothesis replays the shrunk (minimal) failing example last, so the report ends up holding exactly the
+transcript of the minimal example. SHOULD violations are reported once per rule (`run.should`), not once
+per example (except under --registry-strict, where every violation must raise to shrink consistently).
+Content an example pushed is deleted when the example ends (tags, manifests, then blobs), unless the delete
+switches are off or the registry showed it cannot delete; what is left behind becomes one note.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import hypothesis.core
+import pytest
+
+from conformance.capabilities import Capabilities
+from conformance.client import RegistryClient, Transcript
+from conformance.fixtures import Cleanup, RegistryTarget, repository_slug
+from conformance.options import RunConfig
+from conformance.verdicts import current_recorder, note, should
+
+SEED_ATTRIBUTE = "_hypothesis_internal_use_generated_seed"
+
+
+class ExampleTranscript(Transcript):
+    """A transcript headed by the example it belongs to (what was drawn, the seed, how to replay)."""
+
+    def __init__(self, heading: str) -> None:
+        super().__init__()
+        self.heading = heading
+
+    def render(self, last: int | None = None) -> str:
+        """The heading, then the exchanges."""
+        return f"{self.heading}\n\n{super().render(last)}"
+
+
+@dataclass
+class Example:
+    """One Hypothesis example: its client, transcript, repository and cleanup."""
+
+    client: RegistryClient
+    transcript: ExampleTranscript
+    repo: str
+    cleanup: Cleanup
+    namespace: str
+    drawn: dict[str, Any] = field(default_factory=dict)
+
+    def repository(self, label: str) -> str:
+        """Another fresh repository name for this example (`<namespace>/<label>-<random>`)."""
+        return f"{self.namespace}/{repository_slug(label, 30)}-{secrets.token_hex(3)}"
+
+
+@pytest.fixture(scope="session", name="property_client")
+def property_client_fixture(registry_target: RegistryTarget) -> Iterator[RegistryClient]:
+    """One client for every example of the property and stateful checks (examples swap its transcript)."""
+    client = registry_target.new_client(Transcript())
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def hypothesis_seed(test: Any) -> str:
+    """How the running Hypothesis test was seeded, for failure messages."""
+    forced = getattr(hypothesis.core, "global_force_seed", None)
+    if forced is not None:
+        return f"--hypothesis-seed={forced}"
+    generated = getattr(test, SEED_ATTRIBUTE, None)
+    if generated is not None:
+        return f"--hypothesis-seed={generated}"
+    explicit = getattr(test, "_hypothesis_internal_use_seed", None)
+    return f"@seed({explicit})" if explicit is not None else "derandomized (seed from the test's name)"
+
+
+def describe_drawn(drawn: dict[str, Any]) -> str:
+    """`name=repr` pairs of what an example drew, one per line."""
+    return "\n".join(f"  {name} = {value!r}" for name, value in drawn.items()) or "  (nothing drawn)"
+
+
+class PropertyRun:
+    """The examples of one property check (create it inside the check's body; it is cheap)."""
+
+    _should_seen: ClassVar[set[str]] = set()
+    _failure_transcripts: ClassVar[dict[int, ExampleTranscript]] = {}
+
+    def __init__(
+        self,
+        client: RegistryClient,
+        config: RunConfig,
+        capabilities: Capabilities,
+        label: str,
+        test: Any = None,
+    ) -> None:
+        self.client = client
+        self.config = config
+        self.capabilities = capabilities
+        self.label = label
+        self.test = test
+
+    @contextmanager
+    def example(self, **drawn: Any) -> Iterator[Example]:
+        """Run one example: fresh client, transcript and repository; report it if it fails."""
+        namespace = self.config.namespace
+        transcript = ExampleTranscript("")
+        repo = f"{namespace}/{repository_slug(self.label, 30)}-{secrets.token_hex(3)}"
+        example = Example(self.client, transcript, repo, Cleanup(namespace, self.config.mount_namespace),
+                          namespace, dict(drawn))
+        with ExitStack() as stack:
+            stack.enter_context(self.client.recording(transcript))
+            try:
+                yield example
+            except BaseException as exc:
+                self._report_failure(example, exc)
+                raise
+            finally:
+                self._clean(example)
+
+    def _report_failure(self, example: Example, exc: BaseException) -> None:
+        seed = hypothesis_seed(self.test)
+        heading = (f"# falsifying example of {self.label} (the last one shown is the minimal one after "
+                   f"shrinking):\n{describe_drawn(example.drawn)}\n"
+                   f"# seed: {seed}; replay: run the check again "
+                   "(Hypothesis' example database replays it first) or pass the seed")
+        example.transcript.heading = heading
+        recorder = current_recorder()
+        if recorder is not None:
+            previous = self._failure_transcripts.get(id(recorder))
+            if previous is not None and previous in recorder.transcripts:
+                recorder.transcripts.remove(previous)
+            recorder.add_transcript(example.transcript)
+            self._failure_transcripts[id(recorder)] = example.transcript
+        if exc.args and isinstance(exc.args[0], str) and not isinstance(exc, KeyboardInterrupt):
+            exc.args = (f"{exc.args[0]}\n\nfalsifying example ({seed}):\n{describe_drawn(example.drawn)}",
+                        *exc.args[1:])
+
+    def _clean(self, example: Example) -> None:
+        """Delete what the example registered (not recorded in its transcript); never raises."""
+        cleanup = example.cleanup
+        plan = (("tag_delete", "tag", cleanup.tags), ("manifest_delete", "manifest", cleanup.manifests),
+                ("blob_delete", "blob", cleanup.blobs))
+        with self.client.recording(Transcript()):
+            for feature, kind, items in plan:
+                if not items:
+                    continue
+                if not self.config.enabled("push") or not self.config.enabled(feature) \
+                        or self.capabilities.supported(feature) is False:
+                    self.note_once(f"cleanup: {kind} deletes off or unsupported; content was left behind")
+                    continue
+                for repository, reference in reversed(items):
+                    try:
+                        if kind == "blob":
+                            response = self.client.blob_delete(repository, reference)
+                        else:
+                            response = self.client.manifest_delete(repository, reference)
+                    except Exception as exc:  # cleanup never turns a verdict into an error
+                        self.note_once(f"cleanup: a {kind} delete failed ({type(exc).__name__})")
+                        continue
+                    if response.status_code not in (202, 404):
+                        self.note_once(f"cleanup: {kind} DELETE answered {response.status_code}")
+                        break
+
+    def note_once(self, message: str) -> None:
+        """Record `message` as a note of the check, once however many examples hit it."""
+        key = f"note:{self.label}:{message}"
+        if key not in self._should_seen:
+            self._should_seen.add(key)
+            note(message)
+
+    def should(self, condition: object, key: str, message: str, *, ref: str | None = None) -> bool:
+        """A SHOULD rule, warned once per `key` (every time under --registry-strict, so shrinking works)."""
+        __tracebackhide__ = True
+        if condition:
+            return True
+        if self.config.strict:
+            return should(False, message, ref=ref)
+        seen = f"should:{self.label}:{key}"
+        if seen not in self._should_seen:
+            self._should_seen.add(seen)
+            should(False, message, ref=ref)
+        return False

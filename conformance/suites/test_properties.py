@@ -1,0 +1,521 @@
+"""Property checks (Hypothesis): rules that hold for ANY content, chunking, bad input, tag or referrer set.
+
+Each check draws many examples and sends each to the registry under test, with a fresh client, repository,
+transcript and cleanup per example (`conformance.checks.properties`); a failure is shrunk to a minimal
+example whose HTTP transcript is the check's report. The rules: any valid manifest (OCI image, artifact,
+index, Docker schema 2) and any blob (sha256, and sha512 where supported) round-trips byte for byte with
+the right `Docker-Content-Digest` (spec.md "Pulling manifests", "Pulling blobs", content addressing); any
+chunk plan (1-byte chunks, final chunk in the PUT or not) yields the same blob, with `Range: 0-<end>` exactly
+after each PATCH (spec.md "Pushing a blob in chunks"), and a chunk at the wrong offset MUST get 416; any
+invalid name, tag or digest gets a 4xx with an allowed error code, never a 5xx or a 2xx (spec.md grammar,
+"Error Codes"); for any tag set and any `n`, walking pages via `Link` (or `last`) yields exactly the tags in
+spec order, each page at most `n` long (spec.md "Listing Tags"); the referrers of any set of artifacts,
+filtered by any `artifactType`, equal the model's answer (spec.md "Listing Referrers"). Optional features
+absent in an allowed way (sha512 refused with 400, no referrers API, no filtering) are recorded, never failed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.capabilities import Capabilities
+from conformance.checks.documents import (
+    check_error_response,
+    check_manifest_pushed,
+    check_manifest_served,
+    check_own_document,
+    check_schema,
+    header_values,
+    is_spec_order,
+    json_document,
+    walk_pages,
+)
+from conformance.checks.properties import Example, PropertyRun, property_client_fixture  # noqa: F401 (fixture)
+from conformance.checks.transfers import (
+    check_blob_created,
+    check_digest_header,
+    check_session_progress,
+    content_range,
+    session_location,
+)
+from conformance.client import RegistryClient, Response
+from conformance.content import Blob, Manifest, image_manifest, random_blob
+from conformance.fixtures import RegistryTarget, unique_repository
+from conformance.hypothesis_profiles import check_settings
+from conformance.options import RunConfig
+from conformance.strategies import (
+    BuiltDocument,
+    ChunkPlan,
+    InvalidValue,
+    artifact_types,
+    artifacts,
+    chunk_plans,
+    invalid_digests,
+    invalid_names,
+    invalid_tags,
+    manifests,
+    tag_sets,
+)
+from conformance.verdicts import must, note, unsupported
+
+pytestmark = [pytest.mark.properties, pytest.mark.writes]
+
+PULL_MANIFESTS = "spec.md#pulling-manifests"
+PUSH_MANIFESTS = "spec.md#pushing-manifests"
+PULL_BLOBS = "spec.md#pulling-blobs"
+CHUNKED = "spec.md#pushing-a-blob-in-chunks"
+ERRORS = "spec.md#error-codes"
+TAGS = "spec.md#listing-tags"
+REFERRERS = "spec.md#listing-referrers"
+
+
+def _run(client: RegistryClient, config: RunConfig, capabilities: Capabilities, label: str,
+         test: Callable[..., Any]) -> PropertyRun:
+    return PropertyRun(client, config, capabilities, label, test)
+
+
+def _push_blobs_and_children(example: Example, repo: str, manifest: Manifest) -> None:
+    """Push what `manifest` needs (blobs, then child manifests by digest), registered for cleanup."""
+    for blob in manifest.all_blobs():
+        example.client.push_blob(repo, blob)
+        example.cleanup.blob(repo, blob.digest)
+    pending = list(manifest.children)
+    ordered: list[Manifest] = []
+    while pending:
+        child = pending.pop()
+        ordered.insert(0, child)
+        pending.extend(child.children)
+    for child in ordered:
+        example.client.push_manifest(repo, None, child)
+        example.cleanup.manifest(repo, child.digest)
+
+
+# round trips ---------------------------------------------------------------------------------------
+@pytest.mark.push
+@pytest.mark.pull
+@pytest.mark.spec("end-7", "end-3", PUSH_MANIFESTS, PULL_MANIFESTS)
+@pytest.mark.level("MUST")
+@check_settings(scale=1.0)
+@given(built=manifests(), by_tag=st.booleans(), tag=st.from_regex(r"\A[a-z0-9][a-z0-9._-]{0,20}\Z"))
+def test_any_valid_manifest_round_trips_byte_identically(
+    *, property_client: RegistryClient, registry_config: RunConfig, capabilities: Capabilities,
+    built: BuiltDocument, by_tag: bool, tag: str,
+) -> None:
+    manifest = built.manifest
+    check_own_document(manifest)
+    run = _run(property_client, registry_config, capabilities, "manifest-round-trip",
+               test_any_valid_manifest_round_trips_byte_identically)
+    with run.example(manifest=built, pushed_by="tag " + tag if by_tag else "digest") as example:
+        _push_blobs_and_children(example, example.repo, manifest)
+        reference = tag if by_tag else manifest.digest
+        pushed = example.client.manifest_put(example.repo, reference, manifest.data, manifest.media_type)
+        check_manifest_pushed(pushed, manifest, ref=PUSH_MANIFESTS)
+        example.cleanup.manifest(example.repo, manifest.digest)
+        for served_by in {manifest.digest, reference}:
+            check_manifest_served(example.client.manifest_get(example.repo, served_by), manifest,
+                                  registry_config)
+            check_manifest_served(example.client.manifest_head(example.repo, served_by), manifest,
+                                  registry_config)
+
+
+def _sha512_refused(response: Response, run: PropertyRun, what: str) -> bool:
+    """A 400 to a sha512 upload step: sha512 is optional, recorded as unsupported."""
+    if response.status_code != 400:
+        return False
+    run.capabilities.record("sha512", False, f"{what} answered 400", evidence=response.describe(),
+                            source="test_properties")
+    run.note_once(f"sha512 unsupported ({what} answered 400): sha512 examples were not round-tripped")
+    return True
+
+
+@pytest.mark.push
+@pytest.mark.pull
+@pytest.mark.spec("end-4a", "end-6", "end-2", PULL_BLOBS, "spec.md#post-then-put")
+@pytest.mark.level("MUST")
+@check_settings(scale=1.0)
+@given(size=st.one_of(st.integers(0, 4), st.integers(0, 70_000)), seed=st.integers(0, 2**32 - 1),
+       algorithm=st.sampled_from(["sha256", "sha512"]))
+def test_any_blob_round_trips_byte_identically_with_its_digest(
+    *, property_client: RegistryClient, registry_config: RunConfig, capabilities: Capabilities,
+    size: int, seed: int, algorithm: str,
+) -> None:
+    sha512_off = not registry_config.enabled("sha512") or capabilities.supported("sha512") is False
+    if algorithm == "sha512" and sha512_off:
+        algorithm = "sha256"
+    blob = random_blob(seed, size, algorithm=algorithm)
+    run = _run(property_client, registry_config, capabilities, "blob-round-trip",
+               test_any_blob_round_trips_byte_identically_with_its_digest)
+    with run.example(size=size, algorithm=algorithm, digest=blob.digest) as example:
+        client, repo = example.client, example.repo
+        params = {"digest-algorithm": algorithm} if algorithm != "sha256" else None
+        started = client.upload_start(repo, params=params)
+        if algorithm != "sha256" and _sha512_refused(started, run, "POST ?digest-algorithm=sha512"):
+            return
+        location = session_location(started, what="POST /blobs/uploads/")
+        finished = client.upload_put(location, blob.digest, blob.data)
+        if algorithm != "sha256" and _sha512_refused(finished, run, "the closing PUT of a sha512 blob"):
+            return
+        example.cleanup.blob(repo, blob.digest)
+        check_blob_created(client, blob, finished, what=f"upload of {size} bytes ({algorithm})")
+        if algorithm != "sha256":
+            capabilities.record("sha512", True, "a sha512 blob round-tripped", source="test_properties")
+        pulled = client.blob_get(repo, blob.digest)
+        must(pulled.status_code == 200, f"{pulled.describe()}, expected 200", ref=PULL_BLOBS)
+        must(pulled.content == blob.data, f"GET {blob.digest}: {len(pulled.content)} bytes that differ "
+             f"from the {size} uploaded", ref=PULL_BLOBS)
+        check_digest_header(pulled, blob.data, blob.digest, required=registry_config.enabled("digest_header"),
+                            what="blob GET", ref=PULL_BLOBS)
+        head = client.blob_head(repo, blob.digest)
+        must(head.status_code == 200, f"{head.describe()}, expected 200", ref=PULL_BLOBS)
+        length = head.header("content-length")
+        must(length is not None and length.strip() == str(size),
+             f"{head.describe()}: Content-Length {length!r}, expected {size}", ref=PULL_BLOBS)
+        check_digest_header(head, blob.data, blob.digest, required=registry_config.enabled("digest_header"),
+                            what="blob HEAD", ref=PULL_BLOBS)
+
+
+# chunked uploads -----------------------------------------------------------------------------------
+def _send_plan(example: Example, plan: ChunkPlan, blob: Blob) -> Response:
+    """Upload `blob` by `plan`, checking 202 + `Range: 0-<end>` after each PATCH; the closing answer."""
+    client, data = example.client, blob.data
+    spans = plan.spans()
+    last = spans.pop() if plan.final_in_put else None
+    location = session_location(client.upload_start(example.repo), what="POST /blobs/uploads/")
+    for start, length in spans:
+        patched = client.upload_patch(location, data[start:start + length],
+                                      content_range=content_range(start, length))
+        location = check_session_progress(patched, start + length,
+                                          what=f"PATCH {content_range(start, length)} of {plan}", ref=CHUNKED)
+    if last is None:
+        return client.upload_put(location, blob.digest)
+    start, length = last
+    return client.upload_put(location, blob.digest, data[start:], content_range=content_range(start, length))
+
+
+@pytest.mark.push
+@pytest.mark.uploads
+@pytest.mark.spec("end-5", "end-6", "end-13", CHUNKED)
+@pytest.mark.level("MUST")
+@check_settings(scale=1.5)
+@given(plan=chunk_plans(), seed=st.integers(0, 2**32 - 1))
+def test_any_chunk_plan_yields_the_same_blob(
+    *, property_client: RegistryClient, registry_config: RunConfig, capabilities: Capabilities,
+    plan: ChunkPlan, seed: int,
+) -> None:
+    capabilities.require("chunked_upload")
+    blob = random_blob(seed, plan.total)
+    run = _run(property_client, registry_config, capabilities, "chunk-plan",
+               test_any_chunk_plan_yields_the_same_blob)
+    with run.example(plan=plan, digest=blob.digest) as example:
+        finished = _send_plan(example, plan, blob)
+        example.cleanup.blob(example.repo, blob.digest)
+        check_blob_created(example.client, blob, finished, what=f"closing PUT of {plan}", ref=CHUNKED)
+        pulled = example.client.blob_get(example.repo, blob.digest)
+        must(pulled.status_code == 200 and pulled.content == blob.data,
+             f"GET {blob.digest} after {plan}: {pulled.describe()}, {len(pulled.content)} bytes "
+             f"{'equal to' if pulled.content == blob.data else 'differing from'} the {blob.size} uploaded",
+             ref=CHUNKED)
+
+
+@pytest.mark.push
+@pytest.mark.uploads
+@pytest.mark.spec("end-5", CHUNKED)
+@pytest.mark.level("MUST")
+@check_settings(scale=0.75)
+@given(plan=chunk_plans(max_chunks=3, max_chunk=64), shift=st.integers(-8, 8).filter(bool),
+       seed=st.integers(0, 2**32 - 1))
+def test_any_chunk_at_a_wrong_offset_gets_416(
+    *, property_client: RegistryClient, registry_config: RunConfig, capabilities: Capabilities,
+    plan: ChunkPlan, shift: int, seed: int,
+) -> None:
+    capabilities.require("chunked_upload")
+    stored = plan.total
+    start = stored + shift
+    if start < 0:
+        start = stored + 1  # a gap instead of a negative offset
+    blob = random_blob(seed, stored + 16)
+    run = _run(property_client, registry_config, capabilities, "chunk-offset",
+               test_any_chunk_at_a_wrong_offset_gets_416)
+    with run.example(plan=plan, stray_chunk=content_range(start, 8)) as example:
+        client = example.client
+        location = session_location(client.upload_start(example.repo), what="POST /blobs/uploads/")
+        for chunk_start, length in plan.spans():
+            patched = client.upload_patch(location, blob.data[chunk_start:chunk_start + length],
+                                          content_range=content_range(chunk_start, length))
+            location = check_session_progress(patched, chunk_start + length,
+                                              what=f"PATCH {content_range(chunk_start, length)}", ref=CHUNKED)
+        stray = client.upload_patch(location, blob.data[:8], content_range=content_range(start, 8))
+        must(stray.status_code == 416,
+             f"PATCH with Content-Range {content_range(start, 8)} after {stored} bytes stored: "
+             f"{stray.describe()}, expected 416 (an out-of-order chunk MUST be refused)", ref=CHUNKED)
+        check_error_response(stray, (416,), ("BLOB_UPLOAD_INVALID", "SIZE_INVALID"), "out-of-order PATCH",
+                             ref=CHUNKED, code_level="should")
+        client.upload_cancel(location)
+
+
+# bad input -----------------------------------------------------------------------------------------
+NAME_CODES = ("NAME_INVALID", "NAME_UNKNOWN", "UNAUTHORIZED", "DENIED", "MANIFEST_UNKNOWN", "BLOB_UNKNOWN")
+TAG_CODES = ("TAG_INVALID", "MANIFEST_INVALID", "MANIFEST_UNKNOWN", "NAME_UNKNOWN", "UNAUTHORIZED", "DENIED")
+DIGEST_CODES = ("DIGEST_INVALID", "MANIFEST_INVALID", "MANIFEST_UNKNOWN", "BLOB_UNKNOWN", "NAME_UNKNOWN",
+                "UNSUPPORTED", "UNAUTHORIZED", "DENIED")
+REFUSALS = (400, 401, 403, 404)
+
+
+def _check_refused(run: PropertyRun, response: Response, codes: tuple[str, ...], natural: tuple[str, ...],
+                   what: str) -> None:
+    """A 4xx (never 5xx, never 2xx) with allowed codes; a write SHOULD name the `natural` code."""
+    __tracebackhide__ = True
+    must(response.status_code < 500, f"{what}: {response.describe()}: a server error for bad input "
+         "(the registry MUST refuse it with a 4xx)", ref=ERRORS)
+    found = check_error_response(response, REFUSALS, codes, what, ref=ERRORS)
+    if natural:
+        run.should(found is not None and any(code in natural for code in found), f"{what}:{natural}",
+                   f"{what}: {response.describe()} with "
+                   f"{'codes ' + str(found) if found is not None else 'a non-JSON body'}; the refusal SHOULD "
+                   f"name {' or '.join(natural)} (a plain 404 cannot be told from a missing route)",
+                   ref=ERRORS)
+
+
+@pytest.mark.push
+@pytest.mark.grammar
+@pytest.mark.errors
+@pytest.mark.spec("spec.md#pulling-manifests", "code-8", ERRORS)
+@pytest.mark.level("MUST")
+@check_settings(scale=1.5)
+@given(name=invalid_names(), operation=st.sampled_from(["push", "tags", "manifest", "blob"]))
+def test_any_invalid_repository_name_gets_a_4xx_with_an_allowed_code(
+    *, property_client: RegistryClient, registry_config: RunConfig, capabilities: Capabilities,
+    name: InvalidValue, operation: str,
+) -> None:
+    run = _run(property_client, registry_config, capabilities, "invalid-name",
+               test_any_invalid_repository_name_gets_a_4xx_with_an_allowed_code)
+    with run.example(name=name, operation=operation) as example:
+        client, value = example.client, name.value
+        if operation == "push":
+            response = client.upload_start(value)
+            _check_refused(run, response, NAME_CODES, ("NAME_INVALID",), f"POST upload to name {name}")
+            must(response.status_code != 202, "an upload to an invalid name was started", ref="code-8")
+        elif operation == "tags":
+            _check_refused(run, client.tags_list(value), NAME_CODES, (), f"tags/list of name {name}")
+        elif operation == "manifest":
+            _check_refused(run, client.manifest_get(value, "latest"), NAME_CODES, (),
+                           f"GET manifest of {name}")
+        else:
+            digest = random_blob(1, 8).digest
+            _check_refused(run, client.blob_head(value, digest), NAME_CODES, (), f"HEAD blob of {name}")
+
+
+@pytest.fixture(scope="module")
+def shared_image(registry_target: RegistryTarget, registry_config: RunConfig) -> Any:
+    """One small image in its own repository for the bad-input checks (deleted at the end when allowed)."""
+    repo = unique_repository(registry_config.namespace, "properties-shared")
+    image = image_manifest(random.Random(4), layer_size=16)
+    with registry_target.new_client() as setup:
+        setup.push_image(repo, image, "shared")
+    yield repo, image
+    if registry_config.enabled("push") and registry_config.enabled("manifest_delete"):
+        with registry_target.new_client() as cleaner:
+            cleaner.manifest_delete(repo, image.digest)
+            for blob in image.all_blobs():
+                cleaner.blob_delete(repo, blob.digest)
+
+
+@pytest.mark.push
+@pytest.mark.grammar
+@pytest.mark.errors
+@pytest.mark.spec("end-7", "end-3", "spec.md#pushing-manifests", ERRORS)
+@pytest.mark.level("MUST")
+@check_settings(scale=1.5)
+@given(tag=invalid_tags(), operation=st.sampled_from(["put", "get", "head"]))
+def test_any_invalid_tag_gets_a_4xx_with_an_allowed_code(
+    *, property_client: RegistryClient, registry_config: RunConfig, capabilities: Capabilities,
+    shared_image: tuple[str, Manifest], tag: InvalidValue, operation: str,
+) -> None:
+    repo, image = shared_image
+    run = _run(property_client, registry_config, capabilities, "invalid-tag",
+               test_any_invalid_tag_gets_a_4xx_with_an_allowed_code)
+    with run.example(tag=tag, operation=operation) as example:
+        client = example.client
+        if operation == "put":
+            response = client.manifest_put(repo, tag.value, image.data, image.media_type)
+            if response.status_code == 201:
+                example.cleanup.tag(repo, tag.value)
+            _check_refused(run, response, TAG_CODES, ("TAG_INVALID", "MANIFEST_INVALID"),
+                           f"PUT manifest under tag {tag}")
+        elif operation == "get":
+            _check_refused(run, client.manifest_get(repo, tag.value), TAG_CODES, (), f"GET manifest {tag}")
+        else:
+            _check_refused(run, client.manifest_head(repo, tag.value), TAG_CODES, (), f"HEAD manifest {tag}")
+
+
+@pytest.mark.push
+@pytest.mark.grammar
+@pytest.mark.errors
+@pytest.mark.spec("end-2", "end-3", "end-6", "code-4", ERRORS)
+@pytest.mark.level("MUST")
+@check_settings(scale=1.5)
+@given(digest=invalid_digests(),
+       operation=st.sampled_from(["blob-get", "blob-head", "manifest-get", "upload-put"]))
+def test_any_invalid_digest_gets_a_4xx_with_an_allowed_code(
+    *, property_client: RegistryClient, registry_config: RunConfig, capabilities: Capabilities,
+    shared_image: tuple[str, Manifest], digest: InvalidValue, operation: str,
+) -> None:
+    repo, _ = shared_image
+    run = _run(property_client, registry_config, capabilities, "invalid-digest",
+               test_any_invalid_digest_gets_a_4xx_with_an_allowed_code)
+    with run.example(digest=digest, operation=operation) as example:
+        client, value = example.client, digest.value
+        if operation == "blob-get":
+            _check_refused(run, client.blob_get(repo, value), DIGEST_CODES, (), f"GET blob {digest}")
+        elif operation == "blob-head":
+            _check_refused(run, client.blob_head(repo, value), DIGEST_CODES, (), f"HEAD blob {digest}")
+        elif operation == "manifest-get":
+            _check_refused(run, client.manifest_get(repo, value), DIGEST_CODES, (), f"GET manifest {digest}")
+        else:
+            location = session_location(client.upload_start(example.repo), what="POST /blobs/uploads/")
+            response = client.upload_put(location, value, b"registry-harness")
+            if response.status_code == 201:
+                example.cleanup.blob(example.repo, value)
+            _check_refused(run, response, DIGEST_CODES, ("DIGEST_INVALID",),
+                           f"closing PUT with digest {digest}")
+            must(response.status_code == 400, f"closing PUT with digest {digest}: {response.describe()}, "
+                 "expected 400 (a malformed digest cannot name the uploaded content)", ref="end-6")
+
+
+# tag listing ---------------------------------------------------------------------------------------
+def _tags_page(response: Response, repo: str, what: str) -> list[str]:
+    must(response.status_code == 200, f"{what}: {response.describe()}, expected 200", ref=TAGS)
+    document = json_document(response, what, ref=TAGS)
+    check_schema(document, "tags-list", f"{what} body", ref=TAGS)
+    must(document["name"] == repo, f"{what}: name {document['name']!r}, expected {repo!r}", ref=TAGS)
+    tags: list[str] = document["tags"] or []
+    return tags
+
+
+def _walk_tags(client: RegistryClient, repo: str, n: int) -> list[list[str]]:
+    """Pages of `tags/list?n=`: follow `Link` when given, else ask `last=<last tag>` after a full page."""
+    pages: list[list[str]] = []
+    response = client.tags_list(repo, n=n)
+    what = f"tags/list?n={n}"
+    while True:
+        page = _tags_page(response, repo, what)
+        pages.append(page)
+        must(len(pages) <= 64, f"{what}: more than 64 pages", ref=TAGS)
+        try:
+            target = client.follow_link(response)
+        except ValueError as exc:
+            must(False, f"{what}: unparsable Link header: {exc}", ref=TAGS)
+            raise
+        if target is not None:
+            response, what = client.request("GET", target), f"Link rel=next of {what}"
+            continue
+        if len(page) < n or not page:
+            return pages
+        response, what = client.tags_list(repo, n=n, last=page[-1]), f"tags/list?n={n}&last={page[-1]}"
+
+
+@pytest.mark.content_discovery
+@pytest.mark.tags
+@pytest.mark.feature("tags_list")
+@pytest.mark.spec("end-8a", "end-8b", TAGS)
+@pytest.mark.level("MUST")
+@check_settings(scale=1.0)
+@given(tags=tag_sets(min_size=1, max_size=10), n=st.integers(1, 12), seed=st.integers(0, 2**16))
+def test_any_tag_set_pages_into_exactly_the_sorted_tags(
+    *, property_client: RegistryClient, registry_config: RunConfig, capabilities: Capabilities,
+    tags: frozenset[str], n: int, seed: int,
+) -> None:
+    run = _run(property_client, registry_config, capabilities, "tag-pages",
+               test_any_tag_set_pages_into_exactly_the_sorted_tags)
+    with run.example(tags=sorted(tags), n=n) as example:
+        client, repo = example.client, example.repo
+        image = image_manifest(seed, layer_size=8)
+        _push_blobs_and_children(example, repo, image)
+        order = sorted(tags)
+        random.Random(seed).shuffle(order)
+        for tag in order:
+            client.push_manifest(repo, tag, image)
+        example.cleanup.manifest(repo, image.digest)
+        pages = _walk_tags(client, repo, n)
+        for number, page in enumerate(pages, start=1):
+            must(len(page) <= n, f"page {number} of tags/list?n={n} has {len(page)} tags: {page}", ref=TAGS)
+        listed = [tag for page in pages for tag in page]
+        must(sorted(listed) == sorted(tags) and len(listed) == len(tags),
+             f"walking tags/list?n={n} gave {listed}, the repository has {sorted(tags)}", ref=TAGS)
+        must(is_spec_order(listed), f"walking tags/list?n={n} gave {listed}: neither lexical nor "
+             "ASCIIbetical order", ref=TAGS)
+
+
+# referrers -----------------------------------------------------------------------------------------
+def _referrer_entries(client: RegistryClient, repo: str, subject: str, artifact_type: str | None
+                      ) -> tuple[list[dict[str, Any]], bool]:
+    """Every descriptor of the referrers answer (pages walked), and whether a filter was applied."""
+    first = client.referrers(repo, subject, artifact_type=artifact_type)
+    entries: list[dict[str, Any]] = []
+    applied = False
+    for page in walk_pages(client, first, "referrers", ref=REFERRERS):
+        must(page.status_code == 200, f"{page.describe()}, expected 200 (the referrers API exists)",
+             ref=REFERRERS)
+        document = json_document(page, "referrers", ref=REFERRERS)
+        check_schema(document, "referrers", "referrers body", ref=REFERRERS)
+        entries += document["manifests"]
+        applied = applied or "artifacttype" in [v.lower() for v in header_values(page, "oci-filters-applied")]
+    return entries, applied
+
+
+@pytest.mark.content_discovery
+@pytest.mark.referrers
+@pytest.mark.feature("referrers")
+@pytest.mark.spec("end-12a", "end-12b", REFERRERS)
+@pytest.mark.level("MUST")
+@check_settings(scale=0.75)
+@given(data=st.data(), count=st.integers(0, 5), artifact_type=st.none() | artifact_types())
+def test_referrers_of_any_artifact_set_match_the_model(
+    *, property_client: RegistryClient, registry_config: RunConfig, capabilities: Capabilities,
+    referrers_supported: bool, data: st.DataObject, count: int, artifact_type: str | None,
+) -> None:
+    capabilities.require("referrers")
+    if not referrers_supported:
+        unsupported("referrers: the registry has no referrers API (404)")
+    subject = image_manifest(data.draw(st.integers(0, 2**32 - 1), label="subject seed"), layer_size=8)
+    referrers = [data.draw(artifacts(subject=subject), label=f"referrer {i}") for i in range(count)]
+    run = _run(property_client, registry_config, capabilities, "referrers",
+               test_referrers_of_any_artifact_set_match_the_model)
+    with run.example(referrers=referrers, artifact_type_filter=artifact_type) as example:
+        client, repo = example.client, example.repo
+        _push_blobs_and_children(example, repo, subject)
+        client.push_manifest(repo, None, subject)
+        example.cleanup.manifest(repo, subject.digest)
+        for built in referrers:
+            _push_blobs_and_children(example, repo, built.manifest)
+            client.push_manifest(repo, None, built.manifest)
+            example.cleanup.manifest(repo, built.manifest.digest)
+        entries, applied = _referrer_entries(client, repo, subject.digest, artifact_type)
+        model = {built.manifest.digest: built.manifest for built in referrers}
+        if artifact_type is not None and applied:
+            model = {digest: m for digest, m in model.items() if m.artifact_type == artifact_type}
+        elif artifact_type is not None:
+            capabilities.record("referrers_filtering", False, "no OCI-Filters-Applied: artifactType",
+                                source="test_properties")
+            run.should(False, "filtering", "referrers?artifactType= without OCI-Filters-Applied: the "
+                       "registry SHOULD support filtering by artifactType", ref=REFERRERS)
+        listed = sorted(entry.get("digest", "?") for entry in entries)
+        must(listed == sorted(model), f"referrers of {subject.digest} (artifactType={artifact_type}, filter "
+             f"{'applied' if applied else 'not applied'}): listed {listed}, expected {sorted(model)}",
+             ref=REFERRERS)
+        for entry in entries:
+            expected = model[entry["digest"]]
+            must(entry.get("mediaType") == expected.media_type and entry.get("size") == expected.size
+                 and entry.get("artifactType") == expected.artifact_type
+                 and (entry.get("annotations") or None) == (expected.document.get("annotations") or None),
+                 f"referrers descriptor {entry} does not describe {expected.digest} (mediaType "
+                 f"{expected.media_type}, size {expected.size}, artifactType {expected.artifact_type}, "
+                 f"annotations {expected.document.get('annotations')})", ref=REFERRERS)
+        if not entries:
+            note("an empty referrers list was checked")
