@@ -295,3 +295,34 @@ def test_tag_list_reflects_manifest_deletes(
         "tags/list still lists tags after every manifest was deleted",
         ref=TAGS,
     )
+
+
+@pytest.mark.spec("end-8a", TAGS)
+@pytest.mark.level("SHOULD")
+@pytest.mark.writes
+def test_tag_list_of_a_repository_without_tags_is_empty(
+    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup
+) -> None:
+    image = image_manifest(content, layer_size=32)
+    push_children(client, repo, image, cleanup)
+    client.push_manifest(repo, None, image)
+    cleanup.manifest(repo, image.digest)
+    response = client.tags_list(repo)
+    if response.status_code == 404:
+        check_error_response(
+            response,
+            (404,),
+            ("NAME_UNKNOWN",),
+            "tags/list of an untagged repository",
+            ref=TAGS,
+            code_level="should",
+        )
+        should(
+            False,
+            f"{response.describe()}: the repository holds a manifest (pushed by digest), so its tag "
+            "list is expected as 200 with an empty list",
+            ref=TAGS,
+        )
+        return
+    tags = _tags_of(response, repo, "tags/list of a repository with only untagged manifests")
+    must(tags == [], f"tags/list of a repository without tags lists {tags}", ref=TAGS)
