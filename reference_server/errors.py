@@ -3,9 +3,8 @@
 Codes are the 14 of the distribution-spec table; no implementation-only code (``PAGINATION_NUMBER_INVALID``,
 ``RANGE_INVALID``, ``TAG_INVALID`` ...) is ever emitted. Choices where the spec leaves room:
 
-- Malformed digest anywhere in a URL (blob, manifest, referrers, ``?digest=``, ``?mount=``)
-  -> 400 ``DIGEST_INVALID``
-  (also on GET/HEAD: a digest that cannot exist is a client error, not "unknown").
+- Malformed digest anywhere in a URL (blob, manifest, referrers, ``?digest=``, ``?mount=``) -> 400
+  ``DIGEST_INVALID``, also on GET/HEAD (a digest that cannot exist is a client error, not "unknown").
 - Malformed tag in a manifest URL or a ``?tag=`` parameter -> 400 ``MANIFEST_INVALID`` (``TAG_INVALID`` is a
   legacy Docker code outside the OCI table; the reference names no manifest the registry could hold).
 - Malformed repository name (including ``..`` and percent-encoded slashes after one decoding)
@@ -13,7 +12,13 @@ Codes are the 14 of the distribution-spec table; no implementation-only code (``
 - Invalid ``n`` on tags list / catalog (negative, not a number) -> 400 ``UNSUPPORTED`` (the pagination request
   cannot be served; distribution's ``PAGINATION_NUMBER_INVALID`` is not an OCI code).
 - Unsatisfiable blob ``Range`` -> 416 ``SIZE_INVALID`` with ``Content-Range: bytes */<size>``.
-- Out-of-order chunk -> 416 with code ``BLOB_UPLOAD_INVALID`` and a ``Range`` header of what is stored.
+- Out-of-order chunk -> 416 with code ``BLOB_UPLOAD_INVALID`` and a ``Range`` header of what is stored;
+  garbage ``Content-Range`` -> 400 ``BLOB_UPLOAD_INVALID``; ``Content-Length`` differing from the range
+  -> 400 ``SIZE_INVALID``; unknown, malformed, expired, cancelled or other-repository session id -> 404
+  ``BLOB_UPLOAD_UNKNOWN``.
+- Manifest referencing blobs or child manifests this repository lacks -> 400 with one
+  ``MANIFEST_BLOB_UNKNOWN`` entry per missing digest (``detail.digest``); a descriptor size that differs
+  from the stored one -> 400 ``MANIFEST_INVALID``.
 - Manifest body over ``--max-manifest-bytes`` -> 413 ``SIZE_INVALID``.
 - Unknown route -> plain-text 404 (no envelope: no OCI code describes "no such endpoint");
   known route, wrong method -> 405 ``UNSUPPORTED`` with ``Allow``.
