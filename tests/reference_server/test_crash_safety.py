@@ -132,7 +132,7 @@ def big_manifest_put(upload: BigUpload) -> None:
             with upload.ledger.lock:
                 upload.ledger.attempted_tags[tag] = manifest
             kill_after = min(upload.kill_after, len(manifest))
-            body = sliced(manifest, upload.started, kill_after, piece=256 << 10, pause=0.1)
+            body = sliced(manifest, upload.started, kill_after, piece=256 << 10, pause=0.25)
             headers = {"Content-Type": OCI_MANIFEST, "Content-Length": str(len(manifest))}
             response = client.put(f"{upload.base}/v2/{REPO}/manifests/{tag}", content=body, headers=headers)
     except (httpx.HTTPError, AssertionError):
