@@ -118,8 +118,17 @@ class Capabilities:
             dict(finding.as_dict(), description=KNOWN.get(finding.name, "")) for finding in self.findings()
         ]
 
-    def merge(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        """Add findings from another worker's `as_table()` (first finding of a feature wins)."""
+    def merge(self, rows: Iterable[Mapping[str, Any]]) -> list[str]:
+        """Add findings from another worker's `as_table()` (first finding of a feature wins).
+
+        Returns a message per feature on which the other worker found the opposite: a registry that
+        answers the same question differently is worth a look.
+        """
+        conflicts = []
         for row in rows:
-            self.record(str(row["name"]), bool(row["supported"]), str(row.get("reason", "")),
-                        evidence=str(row.get("evidence", "")), source=str(row.get("source", "")))
+            kept = self.record(str(row["name"]), bool(row["supported"]), str(row.get("reason", "")),
+                               evidence=str(row.get("evidence", "")), source=str(row.get("source", "")))
+            if kept.supported != bool(row["supported"]):
+                conflicts.append(f"capability {kept.name}: workers disagree ({kept.reason!r} vs "
+                                 f"{row.get('reason', '')!r})")
+        return conflicts

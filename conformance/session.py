@@ -90,7 +90,7 @@ class RunState:
         self.server_headers = self.server_headers or dict(payload.get("server_headers", {}))
         if payload.get("credentials_source", "none") != "none":
             self.credentials_source = payload["credentials_source"]
-        self.capabilities.merge(payload.get("capabilities", []))
+        self.session_notes.update(self.capabilities.merge(payload.get("capabilities", [])))
         self.session_notes.update(payload.get("session_notes", []))
 
 

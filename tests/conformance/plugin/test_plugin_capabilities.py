@@ -75,6 +75,8 @@ def test_first_finding_wins_and_inconclusive_probes_run_once() -> None:
     table.record("mount", True, "201 Created")
     table.record("mount", False, "202 Accepted")
     assert table.supported("mount") is True
-    table.merge([{"name": "range_requests", "supported": False, "reason": "200 instead of 206"}])
+    assert table.merge([{"name": "range_requests", "supported": False, "reason": "200 instead of 206"},
+                        {"name": "mount", "supported": False, "reason": "202 Accepted"}]) == [
+        "capability mount: workers disagree ('201 Created' vs '202 Accepted')"]
     with pytest.raises(pytest.skip.Exception, match="unsupported: range_requests: 200 instead of 206"):
         table.require("range_requests")
