@@ -146,9 +146,14 @@ def docker_manifests() -> st.SearchStrategy[BuiltDocument]:
     return build()
 
 
-def manifests(docker: bool = True) -> st.SearchStrategy[BuiltDocument]:
-    """Any valid manifest: image manifest, artifact, image index, and (with `docker`) Docker schema 2."""
-    options = [image_manifests(), artifacts(), image_indexes()]
+def manifests(
+    docker: bool = True, algorithms: tuple[str, ...] = ("sha256",)
+) -> st.SearchStrategy[BuiltDocument]:
+    """Any valid manifest: image manifest, artifact, image index, and (with `docker`) Docker schema 2.
+
+    `algorithms` are the digest algorithms image manifests (and their blobs) may use.
+    """
+    options = [image_manifests(st.sampled_from(algorithms)), artifacts(), image_indexes()]
     if docker:
         options.append(docker_manifests())
     return st.one_of(options)
