@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 
-from reference_server.errors import OciError, range_header
+from reference_server.errors import OciError, range_header, translate
 from reference_server.grammar import GrammarError, RepositoryName, UploadId, parse_algorithm, parse_upload_id
 from reference_server.handlers.base import Context, valid_digest, valid_name
 from reference_server.messages import Request, Response
 from reference_server.routes import Match
-from reference_server.storage.errors import UploadNotFoundError
+from reference_server.storage.errors import UploadNotFoundError, UploadOutOfOrderError
 from reference_server.storage.uploads import UploadSession
 
 CONTENT_RANGE_RE = re.compile(r"(?:bytes[ =])?(\d+)-(\d+)(?:/(?:\d+|\*))?")
@@ -114,7 +114,10 @@ async def patch_upload(ctx: Context, request: Request, match: Match) -> Response
     """PATCH ``<location>``: append a chunk (in order) or a streamed body."""
     session = _session(ctx, match)
     start, length = _chunk_bounds(request)
-    stored = await ctx.storage.uploads.append(session, request.body(), start, length)
+    try:
+        stored = await ctx.storage.uploads.append(session, request.body(), start, length)
+    except UploadOutOfOrderError as exc:
+        raise _out_of_order(session, exc) from None
     return Response(202, _session_headers(session.name, session.id, stored))
 
 
@@ -126,8 +129,18 @@ async def finish_upload(ctx: Context, request: Request, match: Match) -> Respons
         raise OciError("DIGEST_INVALID", "the closing PUT needs a ?digest= parameter")
     digest = valid_digest(digest_param)
     start, length = _chunk_bounds(request)
-    await ctx.storage.uploads.complete(session, request.body(), start, length, digest)
+    try:
+        await ctx.storage.uploads.complete(session, request.body(), start, length, digest)
+    except UploadOutOfOrderError as exc:
+        raise _out_of_order(session, exc) from None
     return _blob_created(session.name, str(digest))
+
+
+def _out_of_order(session: UploadSession, exc: UploadOutOfOrderError) -> OciError:
+    """416 with the session's Location, Docker-Upload-UUID and the Range of what is stored."""
+    error = translate(exc)
+    error.headers = _session_headers(session.name, session.id, exc.stored)
+    return error
 
 
 async def upload_status(ctx: Context, request: Request, match: Match) -> Response:

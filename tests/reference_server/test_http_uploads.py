@@ -73,6 +73,8 @@ def test_out_of_order_chunks_get_416_with_stored_range(registry: Registry, repo:
         response = registry.client.patch(location, content=b"b" * 10, headers={"Content-Range": header})
         assert response.status_code == 416
         assert response.headers["range"] == "0-9"
+        assert response.headers["location"] == location
+        assert response.headers["docker-upload-uuid"] == location.rsplit("/", 1)[1]
         assert error_codes(response) == ["BLOB_UPLOAD_INVALID"]
     put = registry.client.put(
         location, params={"digest": sha256(b"a" * 20)}, content=b"a" * 10, headers={"Content-Range": "30-39"}
