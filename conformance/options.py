@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from conformance.spec.grammar import NAME_RE
+
 GROUP = "registry-harness conformance"
 DEFAULT_TIMEOUT = 30.0
 CATEGORIES = ("pull", "push", "content_discovery", "content_management")
@@ -325,10 +327,13 @@ def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) 
         url = validate_url(url)
 
     namespace = pick("namespace", opt("registry_namespace"), "OCI_REPO1", "OCI_NAMESPACE")
-    namespace = namespace or random_namespace()
-    namespace = namespace.strip("/")
+    namespace = (namespace or random_namespace()).strip("/")
     mount_namespace = pick("mount_namespace", opt("registry_mount_namespace"), "OCI_REPO2",
                            "OCI_CROSSMOUNT_NAMESPACE")
+    for label, value in (("namespace", namespace), ("mount namespace", mount_namespace)):
+        if value is not None and not NAME_RE.match(value.strip("/")):
+            raise pytest.UsageError(f"repository {label} {value!r} is not a valid repository name (lowercase "
+                                    "components of [a-z0-9] joined by '.', '_', '__' or '-', split by '/')")
 
     insecure = bool(opt("registry_insecure")) or env.get("OCI_TLS") == "insecure"
     ca_bundle = opt("registry_ca_bundle")

@@ -117,6 +117,8 @@ def test_tls_options_and_timeout(pytester: pytest.Pytester, tmp_path: Path) -> N
     (("--registry-url", "http://r.example/v2/"), {}, "must not have a path"),
     (("--registry-timeout", "0"), {}, "--registry-timeout must be positive"),
     (("--registry-ca-bundle", "/nonexistent/ca.pem"), {}, "is not a file"),
+    ((), {"OCI_REPO1": "Team/Conformance"}, "repository namespace 'Team/Conformance' is not a valid"),
+    (("--registry-mount-namespace", "src//x"), {}, "repository mount namespace 'src//x' is not a valid"),
 ])
 def test_bad_values_are_usage_errors(
     pytester: pytest.Pytester, args: tuple[str, ...], env: dict[str, str], message: str
