@@ -32,7 +32,7 @@ from conformance.checks.documents import (
     push_tree,
 )
 from conformance.client import RegistryClient, Response
-from conformance.content import Descriptor, Manifest, image_manifest, random_blob
+from conformance.content import Descriptor, Manifest, image_index, image_manifest, random_blob
 from conformance.fixtures import Cleanup
 from conformance.options import RunConfig
 from conformance.spec import media_types
@@ -214,23 +214,49 @@ def test_tag_parameters_answer_an_oci_tag_per_accepted_tag(
         check_manifest_served(client.manifest_get(repo, tag), image, registry_config)
 
 
-@pytest.mark.spec(PUSH, "code-5", "spec.md#push")
-@pytest.mark.level("MUST")
-def test_manifest_referencing_an_unknown_blob_is_accepted_or_manifest_blob_unknown(
-    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, registry_config: RunConfig
-) -> None:
-    missing = random_blob(content, 64, media_type=media_types.OCI_LAYER_TAR_GZIP)
-    pushed = random_blob(content, 64, media_type=media_types.OCI_LAYER_TAR_GZIP)
-    image = image_manifest(content, layers=[pushed, missing])
+def _sparse_image(client: RegistryClient, repo: str, rng: random.Random, cleanup: Cleanup) -> Manifest:
+    """An image whose second layer is never pushed (its other blobs are)."""
+    missing = random_blob(rng, 64, media_type=media_types.OCI_LAYER_TAR_GZIP)
+    pushed = random_blob(rng, 64, media_type=media_types.OCI_LAYER_TAR_GZIP)
+    image = image_manifest(rng, layers=[pushed, missing])
     for blob in image.blobs_to_push:
         if blob.digest != missing.digest:
             client.push_blob(repo, blob)
             cleanup.blob(repo, blob.digest)
-    response = client.manifest_put(repo, _tag(content, "sparse"), image.data, image.media_type)
+    return image
+
+
+def _sparse_index(client: RegistryClient, repo: str, rng: random.Random, cleanup: Cleanup) -> Manifest:
+    """An index whose second child manifest is never pushed (the first one is)."""
+    present, absent = image_manifest(rng, layer_size=16), image_manifest(rng, layer_size=16)
+    push_tree(client, repo, present, cleanup)
+    index = image_index([present], extra_entries=[absent.descriptor()])
+    return index
+
+
+SPARSE_CASES = {"unknown-layer": _sparse_image, "unknown-index-child": _sparse_index}
+
+
+@pytest.mark.spec(PUSH, "code-5", "spec.md#push")
+@pytest.mark.level("MUST")
+@pytest.mark.parametrize("case", sorted(SPARSE_CASES))
+def test_manifest_referencing_unknown_content_is_accepted_or_manifest_blob_unknown(
+    case: str,
+    client: RegistryClient,
+    repo: str,
+    content: random.Random,
+    *,
+    cleanup: Cleanup,
+    registry_config: RunConfig,
+) -> None:
+    manifest = SPARSE_CASES[case](client, repo, content, cleanup)
+    response = client.manifest_put(repo, _tag(content, "sparse"), manifest.data, manifest.media_type)
     if response.status_code == 201:
-        cleanup.manifest(repo, image.digest)
-        note("the registry accepts manifests whose layers it does not hold (sparse manifests)")
-        check_manifest_pushed(response, image)
+        cleanup.manifest(repo, manifest.digest)
+        note(
+            f"{case}: the registry accepts manifests referencing content it does not hold (sparse manifests)"
+        )
+        check_manifest_pushed(response, manifest)
         return
     must(
         not registry_config.enabled("sparse"),
@@ -241,7 +267,7 @@ def test_manifest_referencing_an_unknown_blob_is_accepted_or_manifest_blob_unkno
         response,
         (400,),
         ("MANIFEST_BLOB_UNKNOWN",),
-        "refusing a manifest with an unknown layer",
+        f"refusing a manifest with an {case}",
         ref="spec.md#push",
     )
 
