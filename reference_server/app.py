@@ -8,6 +8,7 @@ Blob bodies are sent from the open file in 1 MiB pieces with ``more_body``.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import ctypes.util
 import logging
@@ -28,6 +29,7 @@ from reference_server.storage.errors import ClientDisconnectedError, StorageErro
 log = logging.getLogger("reference_server")
 
 SEND_CHUNK = 1 << 20
+WATCH_DISCONNECT_ABOVE = 8 << 20
 Handler = Callable[[Context, Request, Match], Awaitable[Answer]]
 
 HANDLERS: dict[tuple[Route, str], Handler] = {
@@ -72,7 +74,7 @@ class RegistryApp:
             answer = await self._dispatch(request)
         except ClientDisconnectedError:
             return
-        await _send(send, request.method == "HEAD", answer)
+        await _send(send, receive, request.method == "HEAD", answer)
 
     async def _dispatch(self, request: Request) -> Answer:
         raw_path = request.scope.get("raw_path")
@@ -103,7 +105,7 @@ class RegistryApp:
         return Response(rendered.status, rendered.headers, rendered.body)
 
 
-async def _send(send: Any, head: bool, answer: Answer) -> None:
+async def _send(send: Any, receive: Any, head: bool, answer: Answer) -> None:
     headers = answer.headers
     headers.append(API_VERSION_HEADER)
     if isinstance(answer, Response):
@@ -112,11 +114,14 @@ async def _send(send: Any, head: bool, answer: Answer) -> None:
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if head else answer.body})
         return
-    await _send_file(send, head, answer)
+    await _send_file(send, receive, head, answer)
 
 
-async def _send_file(send: Any, head: bool, answer: FileResponse) -> None:
+async def _send_file(send: Any, receive: Any, head: bool, answer: FileResponse) -> None:
+    """Stream the file range in 1 MiB pieces; stop early if the client goes away (large bodies only)."""
     fd = answer.fd
+    watcher: asyncio.Task[None] | None = None
+    gone = asyncio.Event()
     try:
         answer.headers.append((b"content-length", str(answer.length).encode()))
         await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
@@ -124,8 +129,10 @@ async def _send_file(send: Any, head: bool, answer: FileResponse) -> None:
         if head or remaining == 0:
             await send({"type": "http.response.body", "body": b""})
             return
+        if remaining > WATCH_DISCONNECT_ABOVE:
+            watcher = asyncio.ensure_future(_watch_disconnect(receive, gone))
         offset = answer.offset
-        while remaining > 0:
+        while remaining > 0 and not gone.is_set():
             piece = os.pread(fd, min(SEND_CHUNK, remaining), offset)
             if not piece:
                 raise OSError(f"blob file shorter than expected at offset {offset}")
@@ -134,6 +141,17 @@ async def _send_file(send: Any, head: bool, answer: FileResponse) -> None:
             await send({"type": "http.response.body", "body": piece, "more_body": remaining > 0})
     finally:
         os.close(fd)
+        if watcher is not None:
+            watcher.cancel()
+
+
+async def _watch_disconnect(receive: Any, gone: asyncio.Event) -> None:
+    """Set `gone` when the server reports the client's disconnect (uvicorn's send is silent then)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
+            return
 
 
 async def _lifespan(receive: Any, send: Any) -> None:

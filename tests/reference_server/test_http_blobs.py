@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import socket
+
 import pytest
 
 from tests.reference_server.registry_client import Registry, error_codes, sha256
@@ -97,3 +101,25 @@ def test_empty_blob(registry: Registry, repo: str) -> None:
     assert response.content == b""
     assert response.headers["content-length"] == "0"
     assert registry.client.get(f"/v2/{repo}/blobs/{digest}", headers={"Range": "bytes=0-"}).status_code == 416
+
+
+def test_large_blob_streams_and_survives_aborted_downloads(registry: Registry, repo: str) -> None:
+    data = os.urandom(1 << 20) * 12  # above the 8 MiB threshold where the server watches for disconnects
+    digest = registry.push_blob(repo, data)
+    host, port = registry.url.removeprefix("http://").split(":")
+    for _ in range(3):
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(f"GET /v2/{repo}/blobs/{digest} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+    with registry.client.stream("GET", f"/v2/{repo}/blobs/{digest}") as response:
+        assert response.status_code == 200
+        received = hashlib.sha256()
+        size = 0
+        for piece in response.iter_bytes():
+            received.update(piece)
+            size += len(piece)
+    assert size == len(data)
+    assert "sha256:" + received.hexdigest() == digest
+    ranged = registry.client.get(f"/v2/{repo}/blobs/{digest}", headers={"Range": "bytes=9437184-"})
+    assert ranged.status_code == 206
+    assert ranged.content == data[9437184:]
