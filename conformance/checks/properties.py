@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -117,24 +117,42 @@ class PropertyRun:
         self.capabilities = capabilities
         self.label = label
         self.test = test
+        self._previous_transcripts: list[Transcript] = []
 
     @contextmanager
     def example(self, **drawn: Any) -> Iterator[Example]:
-        """Run one example: fresh client, transcript and repository; report it if it fails."""
+        """Run one example: fresh transcript and repository; report it if it fails; clean up after."""
+        example = self.open_example(**drawn)
+        try:
+            yield example
+        except BaseException as exc:
+            self.fail(example, exc)
+            raise
+        finally:
+            self.close_example(example)
+
+    def open_example(self, **drawn: Any) -> Example:
+        """Start an example by hand (state machines): the client records into its transcript until closed."""
         namespace = self.config.namespace
         transcript = ExampleTranscript("")
         repo = f"{namespace}/{repository_slug(self.label, 30)}-{secrets.token_hex(3)}"
         example = Example(self.client, transcript, repo, Cleanup(namespace, self.config.mount_namespace),
                           namespace, dict(drawn))
-        with ExitStack() as stack:
-            stack.enter_context(self.client.recording(transcript))
-            try:
-                yield example
-            except BaseException as exc:
-                self._report_failure(example, exc)
-                raise
-            finally:
-                self._clean(example)
+        self._previous_transcripts.append(self.client.transcript)
+        self.client.transcript = transcript
+        return example
+
+    def close_example(self, example: Example) -> None:
+        """Clean up after an example opened by `open_example` and restore the client's transcript."""
+        try:
+            self._clean(example)
+        finally:
+            if self._previous_transcripts:
+                self.client.transcript = self._previous_transcripts.pop()
+
+    def fail(self, example: Example, exc: BaseException) -> None:
+        """Report `example` as the failing one (transcript in the report, drawn values in the message)."""
+        self._report_failure(example, exc)
 
     def _report_failure(self, example: Example, exc: BaseException) -> None:
         seed = hypothesis_seed(self.test)

@@ -1,0 +1,408 @@
+"""Stateful check (Hypothesis `RuleBasedStateMachine`): a registry agrees with a model of two repositories.
+
+Random sequences of operations on two fresh repositories: push a blob; push an image manifest by tag or by
+digest; retag (a new tag, or move an existing one); delete a tag, a manifest (its tags go with it), a blob;
+mount a blob from the other repository; push a referrer; list tags; list referrers. After every step the
+registry must agree with the model: each tag resolves to its manifest's digest, each manifest and blob in
+the model answers 200 with the right digest and length, and whatever was deleted answers 404 (spec.md
+"Pulling", "Pushing", "Content Discovery", "Content Management"). Optional features absent in an allowed way
+(a delete answering 400/405, a mount answering 202, no referrers API) are recorded once as unsupported and
+their rule is skipped from then on; anything else is a failure. A failing sequence is shrunk to a minimal
+one whose steps and HTTP transcript are the check's report.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, ClassVar, TypeVar
+
+import pytest
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from conformance.capabilities import Capabilities
+from conformance.checks.documents import (
+    check_manifest_pushed,
+    check_schema,
+    header_values,
+    is_spec_order,
+    json_document,
+    walk_pages,
+)
+from conformance.checks.properties import Example, PropertyRun, property_client_fixture  # noqa: F401 (fixture)
+from conformance.client import RegistryClient, Response
+from conformance.content import Blob, Manifest, image_manifest, random_blob, referrer
+from conformance.hypothesis_profiles import check_settings
+from conformance.options import RunConfig
+from conformance.strategies import artifact_types
+from conformance.verdicts import must
+
+pytestmark = [pytest.mark.properties, pytest.mark.writes]
+
+STEP_TAGS = st.from_regex(r"\A[a-z0-9][a-z0-9._-]{0,10}\Z", fullmatch=True)
+OPTIONAL_STATUSES = (400, 405)
+"""A disabled delete MUST answer 400 or 405 (spec.md "Deleting tags/manifests/blobs")."""
+
+
+@dataclass
+class RepositoryModel:
+    """What one repository holds according to the model."""
+
+    blobs: dict[str, Blob] = field(default_factory=dict)
+    manifests: dict[str, Manifest] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    gone_blobs: set[str] = field(default_factory=set)
+    gone_manifests: set[str] = field(default_factory=set)
+    gone_tags: set[str] = field(default_factory=set)
+
+    def subject_of(self, digest: str) -> str | None:
+        """The subject digest of manifest `digest`, if it has one."""
+        subject = self.manifests[digest].document.get("subject")
+        return subject.get("digest") if isinstance(subject, dict) else None
+
+
+class Steps(list[str]):
+    """The steps of one state-machine run, shown one per line in reports."""
+
+    def __repr__(self) -> str:
+        return "\n    " + "\n    ".join(self) if self else "(no steps)"
+
+
+@dataclass
+class MachineContext:
+    """What the machine needs from the pytest check (fixtures cannot reach a state machine otherwise)."""
+
+    run: PropertyRun
+    config: RunConfig
+    capabilities: Capabilities
+    referrers_api: bool
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def step(function: F) -> F:
+    """Record a rule or invariant as a step of the run, and report the run's transcript if it fails."""
+
+    @wraps(function)
+    def wrapper(self: RegistryMachine, *args: Any, **kwargs: Any) -> Any:
+        self.current = function.__name__
+        try:
+            return function(self, *args, **kwargs)
+        except BaseException as exc:
+            self.steps.append(f"FAILED in {function.__name__}")
+            self.context.run.fail(self.example, exc)
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+class RegistryMachine(RuleBasedStateMachine):
+    """Two repositories, operations on them, and the model's expectations checked after each step."""
+
+    context: ClassVar[MachineContext]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps = Steps()
+        self.current = ""
+        self.checked_steps = 0
+        self.example: Example = self.context.run.open_example(steps=self.steps)
+        self.client: RegistryClient = self.example.client
+        self.repos = [self.example.repo, self.example.repository("stateful-b")]
+        self.model = {repo: RepositoryModel() for repo in self.repos}
+        self.rng = random.Random(0)
+
+    def teardown(self) -> None:
+        """Delete what the run pushed (per the delete switches) and restore the client's transcript."""
+        for repo, state in self.model.items():
+            for digest in state.manifests:
+                self.example.cleanup.manifest(repo, digest)
+            for digest in state.blobs:
+                self.example.cleanup.blob(repo, digest)
+        self.context.run.close_example(self.example)
+
+    # helpers -------------------------------------------------------------------------------------
+    def _enabled(self, feature: str) -> bool:
+        config = self.context.config
+        if feature.endswith("_delete") and not config.enabled("content_management"):
+            return False
+        return config.enabled(feature) and self.context.capabilities.supported(feature) is not False
+
+    def _unsupported(self, feature: str, response: Response, reason: str) -> None:
+        self.context.capabilities.record(feature, False, reason, evidence=response.describe(),
+                                         source="test_stateful")
+        self.context.run.note_once(f"{feature} unsupported ({reason}): its rule was skipped from then on")
+        self.steps.append(f"  -> {feature} unsupported: {reason}")
+
+    def _push_blob(self, repo: str, blob: Blob) -> None:
+        self.client.push_blob(repo, blob)
+        state = self.model[repo]
+        state.blobs[blob.digest] = blob
+        state.gone_blobs.discard(blob.digest)
+
+    def _push_manifest(self, repo: str, reference: str | None, manifest: Manifest) -> None:
+        for blob in manifest.all_blobs():
+            self._push_blob(repo, blob)
+        response = self.client.manifest_put(repo, reference or manifest.digest, manifest.data,
+                                            manifest.media_type)
+        check_manifest_pushed(response, manifest)
+        state = self.model[repo]
+        state.manifests[manifest.digest] = manifest
+        state.gone_manifests.discard(manifest.digest)
+        if reference is not None:
+            state.tags[reference] = manifest.digest
+            state.gone_tags.discard(reference)
+
+    # rules ---------------------------------------------------------------------------------------
+    @rule(repo=st.integers(0, 1), size=st.integers(0, 64), seed=st.integers(0, 2**16))
+    @step
+    def push_blob(self, repo: int, size: int, seed: int) -> None:
+        blob = random_blob(seed, size)
+        self.steps.append(f"push blob {blob.digest[:15]}… ({size} bytes) to repo {repo}")
+        self._push_blob(self.repos[repo], blob)
+
+    @rule(repo=st.integers(0, 1), seed=st.integers(0, 2**16), tag=st.none() | STEP_TAGS)
+    @step
+    def push_manifest(self, repo: int, seed: int, tag: str | None) -> None:
+        manifest = image_manifest(seed, layer_size=8)
+        self.steps.append(f"push manifest {manifest.digest[:15]}… to repo {repo} by "
+                          + (f"tag {tag}" if tag else "digest"))
+        self._push_manifest(self.repos[repo], tag, manifest)
+
+    @precondition(lambda self: any(state.manifests for state in self.model.values()))
+    @rule(data=st.data(), tag=STEP_TAGS)
+    @step
+    def retag(self, data: st.DataObject, tag: str) -> None:
+        repo = data.draw(st.sampled_from([r for r in self.repos if self.model[r].manifests]), label="repo")
+        digest = data.draw(st.sampled_from(sorted(self.model[repo].manifests)), label="manifest")
+        if self.model[repo].tags:
+            tag = data.draw(st.sampled_from([tag, *sorted(self.model[repo].tags)]), label="tag")
+        self.steps.append(f"tag {digest[:15]}… of repo {self.repos.index(repo)} as {tag}")
+        self._push_manifest(repo, tag, self.model[repo].manifests[digest])
+
+    @precondition(lambda self: any(state.tags for state in self.model.values()))
+    @rule(data=st.data())
+    @step
+    def delete_tag(self, data: st.DataObject) -> None:
+        if not self._enabled("tag_delete"):
+            return
+        repo = data.draw(st.sampled_from([r for r in self.repos if self.model[r].tags]), label="repo")
+        tag = data.draw(st.sampled_from(sorted(self.model[repo].tags)), label="tag")
+        self.steps.append(f"delete tag {tag} of repo {self.repos.index(repo)}")
+        response = self.client.manifest_delete(repo, tag)
+        if response.status_code in OPTIONAL_STATUSES:
+            self._unsupported("tag_delete", response, f"DELETE of a tag answered {response.status_code}")
+            return
+        must(response.status_code == 202, f"{response.describe()}, expected 202 (or 400/405 when tag "
+             "deletion is disabled)", ref="spec.md#deleting-tags")
+        state = self.model[repo]
+        del state.tags[tag]
+        state.gone_tags.add(tag)
+
+    @precondition(lambda self: any(state.manifests for state in self.model.values()))
+    @rule(data=st.data())
+    @step
+    def delete_manifest(self, data: st.DataObject) -> None:
+        if not self._enabled("manifest_delete"):
+            return
+        repo = data.draw(st.sampled_from([r for r in self.repos if self.model[r].manifests]), label="repo")
+        digest = data.draw(st.sampled_from(sorted(self.model[repo].manifests)), label="manifest")
+        self.steps.append(f"delete manifest {digest[:15]}… of repo {self.repos.index(repo)}")
+        response = self.client.manifest_delete(repo, digest)
+        if response.status_code in OPTIONAL_STATUSES:
+            self._unsupported("manifest_delete", response,
+                              f"DELETE of a manifest answered {response.status_code}")
+            return
+        must(response.status_code == 202, f"{response.describe()}, expected 202 (or 400/405 when manifest "
+             "deletion is disabled)", ref="spec.md#deleting-manifests")
+        state = self.model[repo]
+        del state.manifests[digest]
+        state.gone_manifests.add(digest)
+        for tag in [tag for tag, target in state.tags.items() if target == digest]:
+            del state.tags[tag]
+            state.gone_tags.add(tag)
+
+    @precondition(lambda self: any(state.blobs for state in self.model.values()))
+    @rule(data=st.data())
+    @step
+    def delete_blob(self, data: st.DataObject) -> None:
+        if not self._enabled("blob_delete"):
+            return
+        repo = data.draw(st.sampled_from([r for r in self.repos if self.model[r].blobs]), label="repo")
+        digest = data.draw(st.sampled_from(sorted(self.model[repo].blobs)), label="blob")
+        self.steps.append(f"delete blob {digest[:15]}… of repo {self.repos.index(repo)}")
+        response = self.client.blob_delete(repo, digest)
+        if response.status_code in OPTIONAL_STATUSES:
+            self._unsupported("blob_delete", response, f"DELETE of a blob answered {response.status_code}")
+            return
+        must(response.status_code == 202, f"{response.describe()}, expected 202 (or 400/405 when blob "
+             "deletion is disabled)", ref="spec.md#deleting-blobs")
+        state = self.model[repo]
+        del state.blobs[digest]
+        state.gone_blobs.add(digest)
+
+    def _mountable(self) -> list[tuple[str, str]]:
+        """(source, target) pairs where the source holds a blob the target lacks."""
+        first, second = self.repos
+        return [(a, b) for a, b in ((first, second), (second, first))
+                if set(self.model[a].blobs) - set(self.model[b].blobs)]
+
+    @precondition(lambda self: bool(self._mountable()))
+    @rule(data=st.data())
+    @step
+    def mount_blob(self, data: st.DataObject) -> None:
+        if not self._enabled("mount"):
+            return
+        source, target = data.draw(st.sampled_from(self._mountable()), label="source and target")
+        missing = sorted(set(self.model[source].blobs) - set(self.model[target].blobs))
+        digest = data.draw(st.sampled_from(missing), label="blob")
+        self.steps.append(f"mount blob {digest[:15]}… from repo {self.repos.index(source)} into repo "
+                          f"{self.repos.index(target)}")
+        response = self.client.blob_mount(target, digest, source)
+        if response.status_code == 202:
+            if response.location:
+                self.client.upload_cancel(response.location)
+            self._unsupported("mount", response, "POST ?mount=&from= answered 202 (an upload session)")
+            return
+        must(response.status_code == 201, f"{response.describe()}, expected 201 (or 202 when mounting is not "
+             "supported)", ref="spec.md#mounting-a-blob-from-another-repository")
+        state = self.model[target]
+        state.blobs[digest] = self.model[source].blobs[digest]
+        state.gone_blobs.discard(digest)
+
+    @precondition(lambda self: any(state.manifests for state in self.model.values()))
+    @rule(data=st.data(), artifact_type=artifact_types(), seed=st.integers(0, 2**16))
+    @step
+    def push_referrer(self, data: st.DataObject, artifact_type: str, seed: int) -> None:
+        repo = data.draw(st.sampled_from([r for r in self.repos if self.model[r].manifests]), label="repo")
+        subject = self.model[repo].manifests[data.draw(st.sampled_from(sorted(self.model[repo].manifests)),
+                                                       label="subject")]
+        artifact = referrer(subject, seed, artifact_type=artifact_type)
+        self.steps.append(f"push referrer {artifact.digest[:15]}… of {subject.digest[:15]}… to repo "
+                          f"{self.repos.index(repo)}")
+        self._push_manifest(repo, None, artifact)
+
+    @rule(repo=st.integers(0, 1))
+    @step
+    def list_tags(self, repo: int) -> None:
+        name = self.repos[repo]
+        self.steps.append(f"list tags of repo {repo}")
+        expected = sorted(self.model[name].tags)
+        response = self.client.tags_list(name)
+        if not expected and response.status_code == 404:
+            return  # a repository without tags may be unknown to the tag list
+        must(response.status_code == 200, f"{response.describe()}, expected 200", ref="spec.md#listing-tags")
+        listed: list[str] = []
+        for page in walk_pages(self.client, response, "tags/list", ref="spec.md#listing-tags"):
+            document = json_document(page, "tags/list", ref="spec.md#listing-tags")
+            check_schema(document, "tags-list", "tags/list body", ref="spec.md#listing-tags")
+            listed += document["tags"] or []
+        must(sorted(listed) == expected and len(listed) == len(expected),
+             f"tags/list of repo {repo} lists {listed}, the model has {expected}", ref="spec.md#listing-tags")
+        must(is_spec_order(listed), f"tags/list of repo {repo} is in neither lexical nor ASCIIbetical order: "
+             f"{listed}", ref="spec.md#listing-tags")
+
+    @precondition(lambda self: any(state.manifests for state in self.model.values()))
+    @rule(data=st.data(), artifact_type=st.none() | artifact_types())
+    @step
+    def list_referrers(self, data: st.DataObject, artifact_type: str | None) -> None:
+        if not self.context.referrers_api or not self._enabled("referrers"):
+            return
+        repo = data.draw(st.sampled_from([r for r in self.repos if self.model[r].manifests]), label="repo")
+        state = self.model[repo]
+        digest = data.draw(st.sampled_from(sorted(state.manifests)), label="subject")
+        self.steps.append(f"list referrers of {digest[:15]}… in repo {self.repos.index(repo)}"
+                          + (f" with artifactType={artifact_type}" if artifact_type else ""))
+        first = self.client.referrers(repo, digest, artifact_type=artifact_type)
+        listed: list[str] = []
+        applied = False
+        for page in walk_pages(self.client, first, "referrers", ref="spec.md#listing-referrers"):
+            must(page.status_code == 200, f"{page.describe()}, expected 200", ref="spec.md#listing-referrers")
+            document = json_document(page, "referrers", ref="spec.md#listing-referrers")
+            check_schema(document, "referrers", "referrers body", ref="spec.md#listing-referrers")
+            listed += [entry.get("digest", "?") for entry in document["manifests"]]
+            filters = [value.lower() for value in header_values(page, "oci-filters-applied")]
+            applied = applied or "artifacttype" in filters
+        filtered = applied and artifact_type is not None
+        expected = sorted(
+            other for other in state.manifests
+            if state.subject_of(other) == digest
+            and (not filtered or state.manifests[other].artifact_type == artifact_type)
+        )
+        must(sorted(listed) == expected,
+             f"referrers of {digest} list {sorted(listed)}, the model has {expected}",
+             ref="spec.md#listing-referrers")
+
+    # the registry agrees with the model ----------------------------------------------------------
+    @invariant()
+    @step
+    def registry_agrees_with_the_model(self) -> None:
+        if len(self.steps) == self.checked_steps:
+            return
+        for number, repo in enumerate(self.repos):
+            state = self.model[repo]
+            for tag, digest in sorted(state.tags.items()):
+                response = self.client.manifest_head(repo, tag)
+                must(response.status_code == 200, f"repo {number}: tag {tag} (model: {digest}): "
+                     f"{response.describe()}, expected 200", ref="spec.md#pulling-manifests")
+                served = response.content_digest
+                required = self.context.config.enabled("digest_header")
+                must(served == digest or (served is None and not required),
+                     f"repo {number}: tag {tag} resolves to {served}, the model says {digest}",
+                     ref="spec.md#pulling-manifests")
+            for digest, manifest in sorted(state.manifests.items()):
+                response = self.client.manifest_head(repo, digest)
+                must(response.status_code == 200, f"repo {number}: manifest {digest}: {response.describe()}, "
+                     "expected 200", ref="spec.md#pulling-manifests")
+                length = response.header("content-length")
+                must(length is None or length.strip() == str(manifest.size),
+                     f"repo {number}: manifest {digest}: Content-Length {length}, expected {manifest.size}",
+                     ref="spec.md#pulling-manifests")
+            for digest, blob in sorted(state.blobs.items()):
+                response = self.client.blob_head(repo, digest)
+                must(response.status_code == 200, f"repo {number}: blob {digest}: {response.describe()}, "
+                     "expected 200", ref="spec.md#pulling-blobs")
+                length = response.header("content-length")
+                must(length is not None and length.strip() == str(blob.size),
+                     f"repo {number}: blob {digest}: Content-Length {length}, expected {blob.size}",
+                     ref="spec.md#pulling-blobs")
+            self._check_gone(number, repo, state)
+        self.checked_steps = len(self.steps)
+
+    def _check_gone(self, number: int, repo: str, state: RepositoryModel) -> None:
+        atomic = self.context.config.enabled("atomic_delete")
+        for kind, references, head in (
+            ("tag", state.gone_tags, self.client.manifest_head),
+            ("manifest", state.gone_manifests, self.client.manifest_head),
+            ("blob", state.gone_blobs, self.client.blob_head),
+        ):
+            for reference in sorted(references):
+                response = head(repo, reference)
+                if response.status_code != 404 and not atomic:
+                    continue
+                must(response.status_code == 404, f"repo {number}: deleted {kind} {reference}: "
+                     f"{response.describe()}, expected 404", ref="spec.md#content-management")
+
+
+@pytest.mark.push
+@pytest.mark.spec("end-2", "end-3", "end-7", "end-8a", "end-9", "end-10", "end-11", "end-12a",
+                  "spec.md#content-management")
+@pytest.mark.level("MUST")
+def test_registry_agrees_with_a_model_of_two_repositories(
+    *, property_client: RegistryClient, registry_config: RunConfig, capabilities: Capabilities,
+    referrers_supported: bool,
+) -> None:
+    run = PropertyRun(property_client, registry_config, capabilities, "stateful",
+                      test_registry_agrees_with_a_model_of_two_repositories)
+    RegistryMachine.context = MachineContext(run, registry_config, capabilities, referrers_supported)
+    run_state_machine_as_test(RegistryMachine, settings=check_settings(scale=0.75))  # type: ignore[no-untyped-call]
