@@ -58,6 +58,7 @@ ENTRIES: tuple[SchemaEntry, ...] = (
     SchemaEntry("tags-list", "tags-list.json", "Tags list response"),
     SchemaEntry("catalog", "catalog.json", "Catalog response"),
     SchemaEntry("referrers", "referrers.json", "Referrers response (an image index)"),
+    SchemaEntry("results", "results.json", "registry-harness conformance results.json"),
 )
 
 #: Files loaded into the registry besides the documents (shared definitions, one per layer).

@@ -43,6 +43,7 @@ def test_names_lists_every_document_schema() -> None:
         "tags-list",
         "catalog",
         "referrers",
+        "results",
     ]
 
 
