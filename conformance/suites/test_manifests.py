@@ -6,11 +6,14 @@ MUST equal the client's digest. Pushing by digest makes the manifest pullable by
 re-pushing the same bytes is idempotent; pushing other bytes to a tag moves the tag while the old digest
 stays pullable. A PUT by a digest that does not match the body is refused (400, `DIGEST_INVALID` or
 `MANIFEST_INVALID`). `?tag=` parameters are optional; a registry honouring them MUST answer an `OCI-Tag` per
-accepted tag and SHOULD take at least 10. A registry MAY refuse manifests referencing blobs it lacks, and
-then MUST say `MANIFEST_BLOB_UNKNOWN`. Size: registries SHOULD accept at least 4 megabytes and SHOULD answer
-413 above their limit. Invalid manifests (not JSON, schemaVersion other than 2, mediaType unlike Content-
-Type) are refused with 400 `MANIFEST_INVALID` by convention (the error table); the spec states no MUST here,
-so acceptance and other 4xx codes are warnings.
+accepted tag and SHOULD take at least 10. A registry MAY refuse manifests referencing blobs or child
+manifests it lacks, and then MUST say `MANIFEST_BLOB_UNKNOWN` (with 400). Size: registries SHOULD accept at
+least 4 megabytes and SHOULD answer 413 above their limit. Invalid manifests (not JSON, schemaVersion other
+than 2, mediaType unlike Content-Type) are refused with 400 `MANIFEST_INVALID` by convention (the error
+table); the spec states no MUST here, so acceptance and other 4xx codes are warnings. A descriptor whose
+size differs from the stored blob SHOULD be refused (it references content the registry does not hold).
+The registry SHOULD ignore parameters on the pushed `Content-Type`. Whatever the input, a 5xx is a failure:
+the endpoint's failures are client errors (end-7: 404, 413; the error table's 400 codes).
 """
 
 from __future__ import annotations
