@@ -1,0 +1,60 @@
+"""Validation of a results.json document: the JSON Schema (`schemas/must/results.json`) plus consistency.
+
+The schema says what each field must look like; the code checks what a schema cannot: the counts add up
+to the checks, and the verdict is the worst counted outcome. Every consumer of a results document (the
+HTML writer, compare) calls `validate_results` first, so a malformed document fails loudly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import schemas
+
+SCHEMA_NAME = "results"
+OUTCOMES = ("passed", "warned", "failed", "error", "unsupported", "disabled", "skipped")
+COUNTED_WORST = ("error", "failed", "warned")
+
+
+class ResultsError(ValueError):
+    """A results document that is not valid; the message lists every problem."""
+
+    def __init__(self, problems: list[str], source: str = "results.json") -> None:
+        self.problems = problems
+        self.source = source
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"{source} is not a valid registry-harness results document:\n{lines}")
+
+
+def problems_of(document: object) -> list[str]:
+    """Every schema violation and inconsistency of `document` ([] when it is valid)."""
+    problems = [str(violation) for violation in schemas.validate(document, SCHEMA_NAME)]
+    if problems or not isinstance(document, dict):
+        return problems
+    checks: list[dict[str, Any]] = document["checks"]
+    seen = Counter(check["outcome"] for check in checks)
+    counts: dict[str, int] = document["counts"]
+    for outcome in OUTCOMES:
+        if counts[outcome] != seen.get(outcome, 0):
+            problems.append(f"$.counts.{outcome} is {counts[outcome]} but {seen.get(outcome, 0)} checks "
+                            f"have that outcome")
+    if counts["total"] != len(checks):
+        problems.append(f"$.counts.total is {counts['total']} but there are {len(checks)} checks")
+    worst = next((outcome for outcome in COUNTED_WORST if seen.get(outcome)), "passed")
+    if document["verdict"] != worst:
+        problems.append(f"$.verdict is {document['verdict']!r} but the worst outcome is {worst!r}")
+    ids = Counter(check["nodeid"] for check in checks)
+    duplicated = sorted(nodeid for nodeid, number in ids.items() if number > 1)
+    if duplicated:
+        problems.append(f"$.checks: node ids listed more than once: {duplicated[:5]}")
+    return problems
+
+
+def validate_results(document: object, source: str = "results.json") -> dict[str, Any]:
+    """Return `document` when it is a valid results document, else raise `ResultsError`."""
+    problems = problems_of(document)
+    if problems:
+        raise ResultsError(problems, source)
+    assert isinstance(document, dict)
+    return document
