@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
+from conformance.reporting.hook import write_html_beside
 from conformance.verdicts import Outcome
 
 SCHEMA = "registry-harness/conformance-results"
@@ -208,7 +209,7 @@ def write_reports(results: RunResults, directory: Path) -> list[Path]:
     json_path.write_text(json.dumps(results.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     junit_path = directory / "junit.xml"
     junit_tree(results).write(junit_path, encoding="utf-8", xml_declaration=True)
-    return [json_path, junit_path]
+    return [json_path, junit_path, write_html_beside(json_path)]  # report.html (validates results.json)
 
 
 def default_report_dir(invocation_dir: Path, started_at: datetime, host: str | None) -> Path:
