@@ -18,6 +18,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from conformance.reporting import compare, gate
+
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 
 
@@ -44,6 +46,8 @@ def serve(args: Sequence[str]) -> int:
 COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "run": (run_suite, "run the conformance suite (arguments go to pytest)"),
     "serve": (serve, "start the bundled reference registry (arguments go to python -m reference_server)"),
+    "compare": (compare.main, "compare results.json of several runs: checks x registries (HTML + Markdown)"),
+    "gate": (gate.main, "release gate: conformance + load thresholds (+ baseline); exit 0 only if all hold"),
 }
 
 
