@@ -8,7 +8,12 @@ from collections.abc import AsyncIterator
 
 from reference_server.digests import HashingWriter, new_hasher, pump
 from reference_server.grammar import Digest, RepositoryName
-from reference_server.storage.errors import BlobNotFoundError, DigestMismatchError, SizeMismatchError
+from reference_server.storage.errors import (
+    BlobNotFoundError,
+    DigestMismatchError,
+    SizeMismatchError,
+    UploadNotFoundError,
+)
 from reference_server.storage.layout import Layout
 
 
@@ -110,7 +115,10 @@ class BlobStore:
             actual = writer.hasher.hexdigest()
             if actual != expected.hex:
                 raise DigestMismatchError(str(expected), f"{expected.algorithm}:{actual}")
-            self.commit_file(temp, expected)
+            try:
+                self.commit_file(temp, expected)
+            except FileNotFoundError:  # the temp file expired (stalled longer than the upload timeout)
+                raise UploadNotFoundError("single-request upload") from None
             committed = True
             self.link(name, expected)
         finally:

@@ -148,7 +148,10 @@ class UploadStore:
             if actual != digest.hex:
                 self.cancel(session)
                 raise DigestMismatchError(str(digest), f"{digest.algorithm}:{actual}")
-            self.blobs.commit_file(session.path, digest)
+            try:
+                self.blobs.commit_file(session.path, digest)
+            except FileNotFoundError:  # expired (swept) or cancelled while this request ran
+                raise UploadNotFoundError(session.id) from None
             self.blobs.link(session.name, digest)
         finally:
             os.close(fd)

@@ -264,3 +264,16 @@ def test_referrers_sorted_and_removed(storage: Storage) -> None:
     storage.referrers.remove(REPO, subject, first)
     assert [d["digest"] for d in storage.referrers.list(REPO, subject)] == [str(second)]
     assert storage.referrers.list(OTHER, subject) == []
+
+
+def test_session_removed_while_completing_is_unknown(storage: Storage) -> None:
+    session = storage.uploads.create(REPO, "sha256")
+    data = b"late"
+
+    async def vanish_then_stream() -> AsyncIterator[bytes]:
+        os.unlink(session.path)  # e.g. another worker's sweep or a cancel, mid-request
+        yield data
+
+    with pytest.raises(UploadNotFoundError):
+        asyncio.run(storage.uploads.complete(session, vanish_then_stream(), None, None, digest_of(data)))
+    assert storage.blobs.size_anywhere(digest_of(data)) is None
