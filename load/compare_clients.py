@@ -140,8 +140,10 @@ def curl_push(cell: Cell, count: int, pool: ContentPool) -> Figure:
     shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
     files_dir = Path(tempfile.mkdtemp(prefix="compare-push-", dir=shm))
     try:
+        # no "Expect: 100-continue" (curl adds it above 1 MiB and may wait up to a second for the 100);
+        # Locust's requests client does not send it either
         args = ["--parallel", "--parallel-max", str(users), "-w", "%{http_code}:%{size_upload}\\n",
-                "-H", "Content-Type: application/octet-stream"]
+                "-H", "Content-Type: application/octet-stream", "-H", "Expect:"]
         with httpx.Client(base_url=url, timeout=60.0) as client:
             for index in range(count):
                 blob = pool.new_blob(size)
