@@ -18,7 +18,8 @@ def test_no_command_prints_usage_and_fails(capsys: pytest.CaptureFixture[str]) -
 
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["gate-keeper"]) == 2
-    assert "unknown command 'gate-keeper' (choose from run, serve)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "registry-harness: unknown command 'gate-keeper' (choose from run, serve" in err
 
 
 def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
