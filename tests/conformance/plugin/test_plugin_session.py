@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from plugin_runs import clean_environment, run_inner
 
+import schemas
 from conformance import registries
 
 pytest_plugins = ["pytester"]
@@ -206,6 +207,7 @@ def test_warns(client):
     result.assert_outcomes(passed=5)
     results = json.loads((pytester.path / "out" / "results.json").read_text())
     assert results["counts"]["passed"] == 4 and results["counts"]["warned"] == 1
+    assert schemas.validate(results, "results") == []
     namespace = results["config"]["namespace"]
     repos = [check["notes"][0] for check in results["checks"] if check["name"].startswith("test_ping")]
     assert len(repos) == 4 and all(repo.startswith(namespace + "/test-ping-") for repo in repos)

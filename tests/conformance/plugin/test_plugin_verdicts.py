@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from plugin_runs import InnerRun, run_inner
 
+import schemas
+
 pytest_plugins = ["pytester"]
 
 CHECKS = '''
@@ -105,6 +107,7 @@ def test_each_kind_of_check_gets_its_outcome_message_and_metadata(mixed_run: Inn
         "total": 12,
     }
     assert mixed_run.results["verdict"] == "error"
+    assert schemas.validate(mixed_run.results, "results") == []
     assert mixed_run.result.ret == pytest.ExitCode.TESTS_FAILED
     must = mixed_run.check("test_must_violation")
     assert must["message"] == "MustViolation: blob GET answered 500, expected 200 [end-2]"
