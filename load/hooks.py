@@ -190,6 +190,8 @@ def finish_run(environment: Any) -> None:
         "bundled_target": STATE.registry is not None and (STATE.settings.target if STATE.settings else None),
         "user_classes": sorted(cls.__name__ for cls in environment.user_classes),
         "workers": len(STATE.worker_ids),
+        "client_cpu_over_90_percent": bool(getattr(runner, "cpu_warning_emitted", False)
+                                           or getattr(runner, "worker_cpu_warning_emitted", False)),
         "peak_users": max((h["user_count"][1] for h in runner.stats.history), default=runner.user_count),
         "locust_options": {k: getattr(options, k, None)
                            for k in ("num_users", "spawn_rate", "run_time", "tags")},

@@ -64,7 +64,11 @@ class RegistryOperations:
     # ---- plumbing -------------------------------------------------------------------------------
 
     def bearer_for_challenge(self, challenge: str) -> str | None:
-        """Hook for token auth: return a Bearer token for a `WWW-Authenticate` challenge, or None."""
+        """Hook for token auth: a Bearer token for a `WWW-Authenticate: Bearer ...` challenge, or None.
+
+        The token flow (realm, service, scope) is a later issue; returning a token here makes every
+        request retry once with it after a 401.
+        """
         return None
 
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -100,14 +104,25 @@ class RegistryOperations:
 
     def call(self, method: str, url: str, name: str, expected: tuple[int, ...], *,
              headers: dict[str, str] | None = None, body: Any = None, stream: bool = False,
-             scenario: str | None = None) -> Any:
-        """Send one request, check its status, count the body as uploaded; raise OperationError otherwise."""
+             scenario: str | None = None, retried: bool = False) -> Any:
+        """Send one request, check its status, count the body as uploaded; raise OperationError otherwise.
+
+        A 401 with a Bearer challenge goes to `bearer_for_challenge`; with a token, the request is sent
+        once more (the 401 is then part of the protocol, not a failure).
+        """
         full = url if url.startswith("http") else (self.host or "") + url
         sent = len(body) if body is not None else 0
         request_headers = self._headers(headers)
         with self.send(method, full, name, headers=request_headers, body=body, stream=stream) as response:
             if getattr(response, "status_code", 0):
                 COUNTERS.add_up(scenario or self.scenario, sent)
+            challenge = response.headers.get("WWW-Authenticate", "") if response.status_code == 401 else ""
+            token = self.bearer_for_challenge(challenge) if challenge.lower().startswith("bearer") else None
+            if token and not retried:
+                response.success()
+                self.auth = "Bearer " + token
+                return self.call(method, url, name, expected, headers=headers, body=body, stream=stream,
+                                 scenario=scenario, retried=True)
             if response.status_code not in expected:
                 self._fail(response, f"{method} {name} expected {'/'.join(map(str, expected))}")
                 if stream:
