@@ -31,7 +31,7 @@ from load.shapes import make_shape
 from load.users.runtime import RUNTIME
 
 logger = logging.getLogger("registry_harness.load")
-LATENCY_SAMPLE_S = 2.0
+LATENCY_SAMPLE_S = 1.0
 SAMPLED_TYPES = ("OP", "TTFB", "XFER")
 
 
