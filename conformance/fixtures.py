@@ -108,10 +108,13 @@ def registry_config(pytestconfig: pytest.Config) -> RunConfig:
     return config
 
 
-def _credentials_for(url: str) -> tuple[Credentials | None, str]:
+def _credentials_for(url: str, *, bundled: bool) -> tuple[Credentials | None, str]:
+    """OCI_USERNAME/OCI_PASSWORD, else Docker's config.json entry for the host (not for a bundled server)."""
     from_env = credentials_from_env()
     if from_env is not None:
         return from_env, "OCI_USERNAME/OCI_PASSWORD"
+    if bundled:
+        return None, "none"
     from_docker = credentials_from_docker_config(urlsplit(url).netloc)
     if from_docker is not None:
         return from_docker, "docker config.json"
@@ -138,7 +141,7 @@ def registry_target(pytestconfig: pytest.Config, registry_config: RunConfig) -> 
     else:
         url = registry_config.url
     try:
-        credentials, source = _credentials_for(url)
+        credentials, source = _credentials_for(url, bundled=process is not None)
         target = RegistryTarget(url, process is not None, credentials, registry_config.verify,
                                 registry_config.timeout, process)
         state.target_started(target, credentials_source=source)

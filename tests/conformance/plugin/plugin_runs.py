@@ -17,9 +17,9 @@ REPORT_DIR = "out"
 
 
 def clean_environment(monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str] | None = None) -> None:
-    """Inner runs read os.environ: remove every OCI_* / REGISTRY_HARNESS_* variable, then set `env`."""
+    """Inner runs read os.environ: remove every OCI_* / REGISTRY_HARNESS_* / DOCKER_CONFIG, then set `env`."""
     for name in list(os.environ):
-        if name.startswith(("OCI_", "REGISTRY_HARNESS_")):
+        if name.startswith(("OCI_", "REGISTRY_HARNESS_")) or name == "DOCKER_CONFIG":
             monkeypatch.delenv(name)
     for name, value in (env or {}).items():
         monkeypatch.setenv(name, value)
@@ -66,7 +66,7 @@ def run_inner(
     report_dir: str | None = REPORT_DIR,
 ) -> InnerRun:
     """Write `source` as test_checks.py and run it in-process, reports into `out/` unless told otherwise."""
-    clean_environment(monkeypatch, env)
+    clean_environment(monkeypatch, {"DOCKER_CONFIG": str(pytester.path / "no-docker-config"), **(env or {})})
     pytester.makepyfile(test_checks=source)
     report_args = ("--registry-report-dir", report_dir) if report_dir else ()
     gc.freeze()  # pytest's unraisable-exception cleanup runs gc.collect() 5 times per run: skip our heap

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -96,6 +97,20 @@ def test_ping_suite_passes_against_a_basic_auth_registry(
     assert anonymous["notes"] == ["authentication required: Basic challenge"]
     assert run.results["server_headers"]["(status)"] == "401"
     assert run.results["server_headers"]["WWW-Authenticate"].startswith("Basic realm=")
+
+
+def test_credentials_from_docker_config(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, basic_auth_registry: str, tmp_path: Path
+) -> None:
+    host = basic_auth_registry.split("://", 1)[1]
+    encoded = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {host: {"auth": encoded}}}))
+    run = run_inner(pytester, monkeypatch, "", str(SUITES / "test_ping.py"),
+                    "--registry-url", basic_auth_registry, env={"DOCKER_CONFIG": str(tmp_path)})
+    run.result.assert_outcomes(passed=2)
+    assert run.results["config"]["credentials"] == {"source": "docker config.json"}
+    for path in (run.directory / "results.json", run.directory / "junit.xml"):
+        assert PASSWORD not in path.read_text() and encoded not in path.read_text()
 
 
 def test_ping_suite_fails_without_credentials(
