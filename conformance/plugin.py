@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Generator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,6 +44,8 @@ from conformance.verdicts import (
 )
 
 pytest_plugins = (fixtures.__name__,)
+
+SUITES_DIR = Path(__file__).resolve().parent / "suites"
 
 AREAS = ("uploads", "mounts", "tags", "referrers", "deletes", "errors", "grammar", "formats", "negotiation",
          "auth", "properties")
@@ -88,6 +91,34 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(state, "registry-harness-run-state")
     if run_config.strict:
         config.addinivalue_line("filterwarnings", "error::conformance.verdicts.ShouldViolation")
+
+
+def _is_suite_run(config: pytest.Config) -> bool:
+    """True when the command line names the suites (or a folder holding them) or a registry to check."""
+    if config.getoption("registry_url") is not None:
+        return True
+    base = config.invocation_params.dir
+    for arg in config.args:
+        path = (base / arg.split("::", 1)[0]).resolve()
+        if path == SUITES_DIR or SUITES_DIR in path.parents or path in SUITES_DIR.parents:
+            return True
+    return False
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """One line with the registry, namespace and mode when the suites run (nothing for other tests)."""
+    if not _is_suite_run(config):
+        return []
+    run_config = config.stash[STATE_KEY].run_config
+    target = run_config.url or "the bundled reference server (started on first use)"
+    modes = [word for word, on in (("strict", run_config.strict), ("read-only", run_config.read_only)) if on]
+    off = [name for name in run_config.switches if not run_config.enabled(name)
+           and (SWITCHES_BY_NAME[name].default or run_config.sources.get(name) != "default")]
+    lines = [f"registry-harness conformance: {target}, namespace {run_config.namespace}, "
+             f"timeout {run_config.timeout:g} s{''.join(', ' + mode for mode in modes)}"]
+    if off:
+        lines.append(f"switched off: {', '.join(off)}")
+    return lines
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -100,5 +100,6 @@ def test_trusted_or_unverified_certificate_passes(
     env = {"OCI_REGISTRY": host, "OCI_TLS": "insecure"} if how == "oci-tls-insecure" else {}
     run = run_inner(pytester, monkeypatch, "", str(PING_SUITE), *args, env=env)
     run.result.assert_outcomes(passed=2)
+    run.result.stdout.fnmatch_lines([f"registry-harness conformance: https://{host}, namespace *"])
     assert run.results["registry"]["url"] == f"https://{host}"
     assert run.results["server_headers"]["(status)"] == "200"
