@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import random
 import time
 from collections.abc import Iterator
@@ -300,7 +301,11 @@ class RegistryOperations:
         """GET the tags list."""
         response = self.call("GET", f"/v2/{repo}/tags/list", "/v2/[repo]/tags/list", (200,))
         COUNTERS.add_down(self.scenario, len(response.content))
-        tags = response.json().get("tags") or []
+        try:
+            tags = json.loads(response.content).get("tags") or []
+        except (ValueError, AttributeError) as exc:
+            COUNTERS.add_error("MALFORMED_TAGS_LIST")
+            raise OperationError(f"tags list is not a JSON object: {exc!r}") from exc
         return [str(t) for t in tags]
 
     def referrers(self, repo: str, digest: str) -> None:

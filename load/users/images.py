@@ -20,6 +20,7 @@ from locust import tag, task
 
 from conformance.spec import media_types
 from load.content import Blob
+from load.metrics import COUNTERS
 from load.users.base import OperationError, RegistryOperations, RegistryUser
 from load.users.runtime import RUNTIME, run_blocking
 
@@ -100,20 +101,24 @@ class ImageFlows(RegistryOperations):
                              headers={"Accept": ACCEPT})
         digest = response.headers.get("Docker-Content-Digest")
         data, content_type = self.get_manifest(repo, digest or tag_name, ACCEPT)
-        manifest = json.loads(data)
-        image_types = (media_types.OCI_MANIFEST, media_types.DOCKER_MANIFEST)
-        if manifest.get("mediaType", content_type) not in image_types:
-            raise OperationError(f"pulled manifest has media type {content_type!r}, not an image manifest")
-        config = manifest["config"]
-        if config["digest"] not in self.have:
-            self.pull_blob(repo, config["digest"], int(config["size"]), verify=True)
-            self.have.add(config["digest"])
-        for layer in manifest.get("layers", []):
-            if layer["digest"] in self.have:
+        try:
+            manifest = json.loads(data)
+            config = (str(manifest["config"]["digest"]), int(manifest["config"]["size"]))
+            layers = [(str(layer["digest"]), int(layer["size"])) for layer in manifest.get("layers", [])]
+            media_type = manifest.get("mediaType", content_type)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            COUNTERS.add_error("MALFORMED_MANIFEST")
+            raise OperationError(f"pulled manifest is not a usable image manifest: {exc!r}") from exc
+        if media_type not in (media_types.OCI_MANIFEST, media_types.DOCKER_MANIFEST):
+            raise OperationError(f"pulled manifest has media type {media_type!r}, not an image manifest")
+        if config[0] not in self.have:
+            self.pull_blob(repo, config[0], config[1], verify=True)
+            self.have.add(config[0])
+        for digest, size in layers:
+            if digest in self.have:
                 continue
-            verify = self.rng.random() < self.settings.verify_share
-            self.pull_blob(repo, layer["digest"], int(layer["size"]), verify)
-            self.have.add(layer["digest"])
+            self.pull_blob(repo, digest, size, self.rng.random() < self.settings.verify_share)
+            self.have.add(digest)
 
     def pull_set(self, repo: str) -> list[str]:
         """Tags of `--pull-images` images sharing a base layer in `repo`, pushed once per process."""
