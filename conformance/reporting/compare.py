@@ -121,7 +121,8 @@ def _md_table(first: str, runs: Sequence[Run], rows: Sequence[Row]) -> list[str]
              "|---|---|" + "---|" * len(runs)]
     for row in rows:
         mark = "≠" if row.differs else ""
-        cells = [f"**{cell}**" if row.differs else cell for cell in row.cells]
+        shown = ["not run" if cell == MISSING else cell for cell in row.cells]
+        cells = [f"**{cell}**" if row.differs else cell for cell in shown]
         lines.append(f"| {mark} | `{_md(row.key)}` | " + " | ".join(cells) + " |")
     return lines
 
