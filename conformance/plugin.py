@@ -250,11 +250,20 @@ def _phase_outcome(call: pytest.CallInfo[None], recorder: VerdictRecorder) -> tu
         return Outcome.SKIPPED, reason
     text = str(excinfo.value).split("\n\nHTTP transcript:", 1)[0]  # SetupFailed appends its transcript
     message = f"{excinfo.typename}: {text}"
-    if call.when == "teardown" or excinfo.errisinstance(HarnessError):
-        return Outcome.ERROR, message
-    if excinfo.errisinstance(pytest.fail.Exception) or excinfo.errisinstance(FAILURE_EXCEPTIONS):
+    if call.when != "teardown" and _is_registry_failure(excinfo.value):
         return Outcome.FAILED, message
     return Outcome.ERROR, message
+
+
+def _is_registry_failure(exc: BaseException) -> bool:
+    """A verdict against the registry (MUST, assert, refused setup, transport), not a harness bug.
+
+    An exception group (Hypothesis reports several distinct failures as one) is a failure only when
+    every exception in it is one.
+    """
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_is_registry_failure(inner) for inner in exc.exceptions)
+    return isinstance(exc, (pytest.fail.Exception, *FAILURE_EXCEPTIONS))
 
 
 def _item_metadata(item: pytest.Item) -> dict[str, Any]:

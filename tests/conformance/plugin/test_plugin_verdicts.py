@@ -12,7 +12,7 @@ pytest_plugins = ["pytester"]
 CHECKS = '''
 import pytest
 from conformance.client import SetupFailed
-from conformance.verdicts import HarnessError, must, note, should, unsupported
+from conformance.verdicts import HarnessError, MustViolation, must, note, should, unsupported
 
 @pytest.fixture
 def refused_setup():
@@ -73,6 +73,15 @@ def test_switched_off():
 def test_unknown_feature():
     pass
 
+@pytest.mark.properties
+@pytest.mark.pull
+def test_group_of_failures():
+    raise ExceptionGroup("two distinct failures", [MustViolation("first"), AssertionError("second")])
+
+@pytest.mark.pull
+def test_group_with_a_bug():
+    raise ExceptionGroup("a failure and a bug", [MustViolation("first"), KeyError("oops")])
+
 @pytest.mark.pull
 def test_plain_skip():
     pytest.skip("for another reason")
@@ -91,6 +100,8 @@ EXPECTED = {
     "test_switched_off": "disabled",
     "test_unknown_feature": "error",
     "test_plain_skip": "skipped",
+    "test_group_of_failures": "failed",
+    "test_group_with_a_bug": "error",
 }
 
 
@@ -103,8 +114,8 @@ def test_each_kind_of_check_gets_its_outcome_message_and_metadata(mixed_run: Inn
     outcomes = {check["name"]: check["outcome"] for check in mixed_run.results["checks"]}
     assert outcomes == EXPECTED
     assert mixed_run.results["counts"] == {
-        "passed": 1, "warned": 1, "failed": 3, "error": 4, "unsupported": 1, "disabled": 1, "skipped": 1,
-        "total": 12,
+        "passed": 1, "warned": 1, "failed": 4, "error": 5, "unsupported": 1, "disabled": 1, "skipped": 1,
+        "total": 14,
     }
     assert mixed_run.results["verdict"] == "error"
     assert schemas.validate(mixed_run.results, "results") == []
@@ -153,10 +164,10 @@ def test_reports_and_terminal_show_each_outcome(mixed_run: InnerRun) -> None:
     assert spec_properties == ["end-1", "spec.md#determining-support"]
     root = mixed_run.junit
     totals = (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped"))
-    assert totals == ("12", "3", "4", "3")
+    assert totals == ("14", "4", "5", "3")
     mixed_run.result.stdout.fnmatch_lines([
         "*registry-harness conformance*",
-        "conformance verdict: ERROR: 1 passed, 3 failed, 1 warned, 1 unsupported, 2 skipped, 4 errors",
+        "conformance verdict: ERROR: 1 passed, 4 failed, 1 warned, 1 unsupported, 2 skipped, 5 errors",
         f"reports: {mixed_run.directory}",
     ])
     mixed_run.result.stdout.fnmatch_lines([
@@ -166,7 +177,7 @@ def test_reports_and_terminal_show_each_outcome(mixed_run: InnerRun) -> None:
         "FAILED test_checks.py::test_must_violation - conformance.verdicts.MustViolati*",
         "FAILED test_checks.py::test_setup_refused - conformance.client.errors.SetupFa*",
     ])
-    mixed_run.result.assert_outcomes(passed=2, failed=3, skipped=3, errors=4, warnings=1)
+    mixed_run.result.assert_outcomes(passed=2, failed=4, skipped=3, errors=5, warnings=1)
 
 
 def test_should_violation_fails_under_strict(
