@@ -16,7 +16,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from reference_server import errors
+from reference_server import auth, errors
 from reference_server.config import Config
 from reference_server.errors import OciError
 from reference_server.handlers import blobs, listing, manifests, referrers, uploads
@@ -182,6 +182,10 @@ def tune_malloc() -> None:
     mallopt(m_trim_threshold, 128 << 20)
 
 
-def create_app() -> RegistryApp:
-    """App factory for uvicorn workers: configuration comes from the environment (see config.py)."""
-    return RegistryApp(Config.from_env())
+def create_app() -> Any:
+    """App factory for uvicorn workers: configuration comes from the environment (see config.py).
+
+    With ``--auth basic|token`` the app is wrapped in the auth middleware (reference_server/auth).
+    """
+    config = Config.from_env()
+    return auth.wrap(RegistryApp(config), config)

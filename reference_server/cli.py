@@ -3,8 +3,9 @@
 Serve options: ``--host`` (127.0.0.1), ``--port`` (5000), ``--data-dir`` (default
 ``~/.cache/registry-harness/reference-server``, else a temporary directory; printed at start),
 ``--workers N``, ``--no-delete``, ``--log-level``, ``--access-log``, ``--referrers-page-size N`` (100),
-``--upload-timeout SECONDS`` (3600), ``--max-manifest-bytes N`` (4194304), ``--fsync``, ``--auth none``
-(the only mode for now; basic/token come later). Ready means ``GET /v2/`` answers 200.
+``--upload-timeout SECONDS`` (3600), ``--max-manifest-bytes N`` (4194304), ``--fsync``,
+``--auth none|basic|token`` with ``--users-file``, ``--access-file``, ``--token-*`` (see
+``reference_server/auth/cli.py``). Ready means ``GET /v2/`` answers 200 (401 with auth on).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import uvicorn
 
 from reference_server import gc
+from reference_server.auth import cli as auth_cli
 from reference_server.config import CONFIG_ENV, DEFAULT_MAX_MANIFEST_BYTES, Config
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -79,9 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="fsync content before publishing it (only matters for power loss, not crashes)",
     )
-    parser.add_argument(
-        "--auth", choices=("none",), default="none", help="authentication mode (only 'none' yet)"
-    )
+    auth_cli.add_arguments(parser)
     return parser
 
 
@@ -100,7 +100,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         upload_timeout=args.upload_timeout,
         max_manifest_bytes=args.max_manifest_bytes,
         fsync=args.fsync,
-        auth=args.auth,
+        **auth_cli.config_values(args),
     )
 
 
@@ -112,6 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     config = config_from_args(args)
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        auth_line = auth_cli.prepare(config)
+    except ValueError as exc:
+        print(f"reference_server: {exc}", file=sys.stderr)
+        return 2
     os.environ[CONFIG_ENV] = config.to_json()
 
     print(
@@ -119,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         f"data-dir={config.data_dir} workers={config.workers}",
         flush=True,
     )
+    if auth_line:
+        print(auth_line, flush=True)
     uvicorn.run(
         "reference_server.app:create_app",
         factory=True,

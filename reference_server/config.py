@@ -27,6 +27,14 @@ class Config:
     max_manifest_bytes: int = DEFAULT_MAX_MANIFEST_BYTES
     fsync: bool = False
     auth: str = "none"
+    # auth options (reference_server/auth/cli.py explains them)
+    users_file: str | None = None
+    access_file: str | None = None
+    token_realm: str | None = None
+    token_service: str | None = None
+    token_issuer: str | None = None
+    token_ttl: int = 300
+    token_key: str | None = None
 
     def to_json(self) -> str:
         """Serialise for worker processes."""
