@@ -20,6 +20,7 @@ Nothing happens unless the session contains conformance checks (items using our 
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Generator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,7 +111,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if not _is_suite_run(config):
         return []
     run_config = config.stash[STATE_KEY].run_config
-    target = run_config.url or "the bundled reference server (started on first use)"
+    distribution = os.environ.get(fixtures.BUNDLED_ENV) == "distribution"
+    bundled = "distribution 2.8.2" if distribution else "reference server"
+    target = run_config.url or f"the bundled {bundled} (started on first use)"
     modes = [word for word, on in (("strict", run_config.strict), ("read-only", run_config.read_only)) if on]
     off = [name for name in run_config.switches if not run_config.enabled(name)
            and (SWITCHES_BY_NAME[name].default or run_config.sources.get(name) != "default")]
