@@ -1,7 +1,8 @@
 """The results of a conformance run and the two machine-readable files written from them.
 
 `CheckResult` is one check (one pytest item) with its final outcome; `RunResults` is the whole run.
-`write_reports(results, directory)` writes:
+`write_reports(results, directory)` writes the two files below, then report.html from results.json
+(`conformance.reporting`, which validates the document against `schemas/must/results.json`):
 
 results.json (schema "registry-harness/conformance-results", `schema_version` 1; new fields may be added,
 existing ones keep their meaning within a schema version):
