@@ -71,7 +71,7 @@ def test_every_flag(tmp_path: Path) -> None:
         ["--upload-timeout", "0"],
         ["--upload-timeout", "-1"],
         ["--referrers-page-size", "0"],
-        ["--auth", "token"],
+        ["--auth", "kerberos"],
         ["--max-manifest-bytes", "x"],
     ],
 )
