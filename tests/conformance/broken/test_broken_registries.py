@@ -204,8 +204,8 @@ EXPECTED: dict[str, Expectation] = {
         ("test_errors.py",),
         ids(
             "test_errors.py",
-            "test_missing_blob_is_404_blob_unknown[GET]",
-            "test_missing_blob_is_404_blob_unknown[DELETE]",
+            "test_missing_blob_in_an_existing_repository_is_404_blob_unknown[GET]",
+            "test_missing_blob_in_an_existing_repository_is_404_blob_unknown[DELETE]",
             "test_unknown_upload_session_is_404_blob_upload_unknown[GET]",
             "test_unknown_upload_session_is_404_blob_upload_unknown[PATCH]",
             "test_unknown_upload_session_is_404_blob_upload_unknown[PUT]",
@@ -215,7 +215,7 @@ EXPECTED: dict[str, Expectation] = {
             "test_unsupported_method_is_refused_with_4xx[PUT-blobs/{digest}]",
         ),
         "is not an OCI error envelope",
-        select="missing_blob_is_404 or unknown_upload_session or unsupported_method",
+        select="missing_blob_in_an_existing_repository or unknown_upload_session or unsupported_method",
         rule="a JSON error body MUST use codes from the spec's table",
     ),
     "server-error-for-bad-input": Expectation(
@@ -238,7 +238,7 @@ EXPECTED: dict[str, Expectation] = {
             ),
         ),
         "a 5xx for bad client input",
-        select="malformed_digest or missing_blob_is_404",
+        select="malformed_digest or missing_blob_in_an_existing_repository",
         rule="bad input is answered 4xx, never 5xx",
     ),
     "wrong-manifest-put-digest": Expectation(
