@@ -44,11 +44,14 @@ NO_TLS = "--tls-verify=false"
 ACCEPT_MANIFESTS = ", ".join([OCI_MANIFEST, DOCKER_MANIFEST])
 
 
-@pytest.fixture(scope="module", params=["reference", "distribution"])
+@pytest.fixture(scope="module", params=["reference", "reference-2-workers", "distribution"])
 def served(request: pytest.FixtureRequest) -> Iterator[RegistryProcess]:
+    """Each registry under test; two workers means a client's connections land on different processes."""
     if request.param == "distribution":
         require_tools("docker-registry")
         process = start_distribution()
+    elif request.param == "reference-2-workers":
+        process = start_reference_server(extra_args=["--workers", "2"])
     else:
         process = start_reference_server()
     with process:
