@@ -137,11 +137,12 @@ class AuthMiddleware:
 
     def _basic_user(self, authorization: str | None, needed: ResourceScope | None) -> str | None:
         """The signed-in user; None when anonymous; 401 for wrong or unusable credentials."""
-        if not authorization:
+        credentials = credentials_of(authorization)
+        if not authorization or (credentials is not None and credentials == ("", "")):
+            # no header, or the empty Basic pair clients send when they have nothing: anonymous
             if needed is None:
                 raise unauthorized(basic_challenge(BASIC_REALM), None, "authentication required")
             return None
-        credentials = credentials_of(authorization)
         if credentials is None or not self.service.users.check(*credentials):
             raise unauthorized(basic_challenge(BASIC_REALM), needed, "wrong user name or password")
         return credentials[0]
