@@ -57,7 +57,7 @@ async def _read_body(receive: Any, limit: int) -> bytes:
 def _authenticate(service: AuthService, user: str | None, password: str | None) -> str | None:
     if not user and not password:
         return None  # anonymous (also the empty Basic pair some clients send)
-    if not service.users.check(user, password or ""):
+    if not service.users.check(user or "", password or ""):
         raise unauthorized(basic_challenge(TOKEN_REALM_NAME), None, "wrong user name or password")
     return user
 
