@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -44,19 +45,52 @@ def test_no_delete_refuses_every_delete_but_upload_cancel(no_delete_registry: Re
     assert registry.client.delete(location).status_code == 204
 
 
+def worker_pids(parent: int) -> list[int]:
+    """uvicorn's worker processes: spawned children of the server process."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat[1]) == parent and b"spawn_main" in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+def bytes_read(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no rchar for {pid}")
+
+
 def test_chunks_spread_over_workers(two_workers: Registry) -> None:
+    """Chunks of one session land on both workers (fresh connection each) and still make one exact blob."""
+    workers = worker_pids(two_workers.process.process.pid)
+    assert len(workers) == 2
+    before = {pid: bytes_read(pid) for pid in workers}
     repo = unique_repo("workers")
-    data = os.urandom(40 * 65536 + 123)
+    piece_size = 65536
+    pieces: list[bytes] = []
     location = two_workers.client.post(f"/v2/{repo}/blobs/uploads/").headers["location"]
-    pieces = [data[i : i + 65536] for i in range(0, len(data), 65536)]
     offset = 0
-    for piece in pieces:
+    while len(pieces) < 200:
+        piece = os.urandom(piece_size)
         with httpx.Client(base_url=two_workers.url, timeout=30) as fresh:  # a new connection: any worker
-            headers = {"Content-Range": f"{offset}-{offset + len(piece) - 1}"}
+            headers = {"Content-Range": f"{offset}-{offset + piece_size - 1}"}
             response = fresh.patch(location, content=piece, headers=headers)
         assert response.status_code == 202, response.text
-        offset += len(piece)
+        pieces.append(piece)
+        offset += piece_size
         assert response.headers["range"] == f"0-{offset - 1}"
+        if len(pieces) >= 20 and all(bytes_read(pid) - before[pid] > 4 * piece_size for pid in workers):
+            break
+    assert all(bytes_read(pid) - before[pid] > 4 * piece_size for pid in workers), "one worker served nothing"
+    data = b"".join(pieces)
     with httpx.Client(base_url=two_workers.url, timeout=30) as fresh:
         done = fresh.put(location, params={"digest": sha256(data)})
     assert done.status_code == 201
