@@ -1,0 +1,61 @@
+"""Acceptance: the conformance suite passes against the bundled server with `--auth basic` and
+`--auth token` (credentials only in the environment), and no password, Basic credential or token
+reaches the reports, the suite's output or the server's log (access log on)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.registries import start_reference_server
+from tests.conformance.auth.suite_runs import find_secrets, make_users, read_tree, run_suite
+
+MODULES = ["ping", "pull", "uploads", "mounts", "tags", "auth"]
+
+
+@pytest.mark.parametrize("mode", ["basic", "token"])
+def test_suite_passes_in_auth_mode_and_leaks_nothing(mode: str, tmp_path: Path) -> None:
+    users = make_users(tmp_path / "users")
+    extra = ["--token-ttl", "3"] if mode == "token" else []
+    server = start_reference_server(
+        extra_args=[
+            "--auth",
+            mode,
+            "--users-file",
+            str(users.users_file),
+            "--access-file",
+            str(users.access_file),
+            "--access-log",
+            "--log-level",
+            "info",
+            *extra,
+        ]
+    )
+    try:
+        run = run_suite(server.url, MODULES, users.env(), tmp_path / "report")
+    finally:
+        server.stop()
+    log = server.log_path.read_text(errors="replace") if server.log_path.exists() else ""
+    assert run.returncode == 0, run.output[-6000:]
+    outcomes = run.outcomes()
+    bad = {name: outcome for name, outcome in outcomes.items() if outcome in ("failed", "error")}
+    assert not bad, run.output[-6000:]
+    auth_checks = {
+        name: outcome
+        for name, outcome in outcomes.items()
+        if "auth" in name
+        or "token" in name
+        or "password" in name
+        or "isolated" in name
+        or "challenged" in name
+    }
+    assert auth_checks.get("test_users_are_isolated") == "passed"
+    assert auth_checks.get("test_wrong_password_is_refused") == "passed"
+    expected_token_checks = "passed" if mode == "token" else "unsupported"
+    for name in ("test_pull_only_token_cannot_push", "test_expired_token_is_replaced"):
+        assert outcomes.get(name) == expected_token_checks, (name, outcomes.get(name))
+    assert sum(1 for outcome in outcomes.values() if outcome == "passed") > 40
+    texts = {**read_tree(run.report_dir), "suite output": run.output, "server log": log}
+    assert "GET /v2/" in log  # the access log was on: requests were logged
+    assert not find_secrets(texts, users.secrets())
