@@ -2,7 +2,8 @@
 
 `RegistryOperations` (mixed into `RegistryUser` and `FastRegistryUser`) knows the distribution-spec
 requests (blob HEAD/POST/PUT/PATCH/GET, manifest PUT/GET/HEAD, tags list, referrers) and reports each
-as a Locust request row with a templated name, so upload ids and digests never explode the stats table. On top it records:
+as a Locust request row with a templated name, so upload ids and digests never explode the stats
+table. On top it records:
 
 - bytes up (request bodies, counted once the registry answered) and down (each chunk read) per scenario;
 - `OP` rows: whole operations (a blob push, an image pull) timed end to end;
