@@ -26,7 +26,9 @@ from tests.conformance.broken.proxy import Fault, FaultProxy
 from tests.conformance.broken.suite_runs import SuiteRun, run_suite
 
 TIMEOUT = 2.0
-"""--registry-timeout for the faulty runs (the stall must be reported within it)."""
+"""--registry-timeout of the stall run (the stall must be reported within it)."""
+ROOMY_TIMEOUT = 15.0
+"""--registry-timeout of the other runs: no spurious timeouts on a loaded machine."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Expectation:
     select: str | None = None
     """A `-k` expression narrowing the run (None: the whole modules)."""
     rule: str = ""
+    timeout: float = ROOMY_TIMEOUT
 
 
 def ids(module: str, *names: str) -> frozenset[str]:
@@ -104,6 +107,7 @@ EXPECTED: dict[str, Expectation] = {
         ),
         re.escape(f"timeout: no complete answer within {TIMEOUT:g} s"),
         rule="every request has a timeout: a stall fails",
+        timeout=TIMEOUT,
     ),
     "mount-missing-201": Expectation(
         faults.MountMissing201,
@@ -284,9 +288,8 @@ def fault_runs(
         def run(name: str) -> SuiteRun:
             expectation = EXPECTED[name]
             extra = ("-k", expectation.select) if expectation.select else ()
-            return run_suite(
-                proxies[name].url, expectation.modules, base / name, timeout=TIMEOUT, extra_args=extra
-            )
+            url, where = proxies[name].url, base / name
+            return run_suite(url, expectation.modules, where, timeout=expectation.timeout, extra_args=extra)
 
         order = sorted(EXPECTED, key=lambda name: name != "stall-blob-body")  # the slow one first
         with ThreadPoolExecutor(max_workers=3) as pool:
@@ -338,8 +341,10 @@ def test_stall_is_reported_within_the_timeout_never_a_hang(fault_runs: dict[str,
     assert run.elapsed < 90 + stalled * TIMEOUT, f"the stalled run took {run.elapsed:.1f} s"
     for key in EXPECTED["stall-blob-body"].failing:
         check = run.checks[key]
-        assert check["duration_seconds"] < TIMEOUT * 4 + 10, f"{key} took {check['duration_seconds']} s"
-        assert "RegistryTimeout" in run.message(key), run.message(key)
+        # one stalled request per check: it ends after the timeout (plus scheduling slack), not later
+        assert TIMEOUT <= check["duration_seconds"] < TIMEOUT + 5, f"{key} took {check['duration_seconds']} s"
+        message = run.message(key)
+        assert "RegistryTimeout" in message and "while reading the body" in message, message
 
 
 def test_the_faults_cover_at_least_ten_must_rules() -> None:
