@@ -1,7 +1,8 @@
 """The run's JSON summary, CSV tables, PNG plots and the MB/s chart embedded in the HTML report.
 
 `build_summary` turns Locust's stats (duck-typed: `.entries`, `.total`) and our `Counters` into one
-JSON-able dict; `write_run` writes the run folder: `summary.json`, `requests.csv`, `throughput.csv`,
+JSON-able dict; `write_run` writes the run folder: `summary.json`, `ci-cd.json` (github-action-benchmark
+"bigger is better" entries, as zot's zb writes them), `requests.csv`, `throughput.csv`,
 `latency.csv`, `throughput.png`, `latency.png`, `throughput.html` and `report.html` (Locust's HTML
 report with the MB/s chart appended). Plots use matplotlib's Agg backend. Never imports locust.
 """
@@ -205,10 +206,26 @@ def write_plots(run_dir: Path, summary: dict[str, Any]) -> None:
     pyplot.close(figure)
 
 
+def benchmark_entries(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """`ci-cd.json` entries in github-action-benchmark's "custom bigger is better" format (like zb)."""
+    entries = []
+    duration = summary["run"]["duration_s"]
+    for name, figures in sorted(summary["scenarios"].items()):
+        for direction in ("up", "down"):
+            if figures[f"bytes_{direction}"]:
+                entries.append({"name": f"{name} MB/s {direction}", "unit": "MB/s",
+                                "value": figures[f"mb_s_{direction}"]})
+        if figures["operations"] and duration:
+            entries.append({"name": f"{name} operations/s", "unit": "operations per sec",
+                            "value": round(figures["operations"] / duration, 3)})
+    return entries
+
+
 def write_run(run_dir: Path, summary: dict[str, Any], locust_html: str | None) -> None:
     """Write every report file of a run into `run_dir`."""
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True), encoding="utf-8")
+    (run_dir / "ci-cd.json").write_text(json.dumps(benchmark_entries(summary), indent=2), encoding="utf-8")
     write_tables(run_dir, summary)
     write_plots(run_dir, summary)
     section = chart_section(summary["timeline"])

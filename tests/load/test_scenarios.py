@@ -81,7 +81,7 @@ def test_scenario_runs_and_its_numbers_add_up(tmp_path: Path, registry: Registry
         names = {(row["type"], row["name"]) for row in summary["requests"]}
         assert {("TTFB", "blob GET"), ("XFER", "blob GET"), ("OP", "pull blob"),
                 ("GET", "/v2/[repo]/blobs/[digest] Range")} <= names
-    for name in ("summary.json", "report.html", "requests.csv", "throughput.csv", "latency.csv",
+    for name in ("summary.json", "ci-cd.json", "report.html", "requests.csv", "throughput.csv", "latency.csv",
                  "throughput.png", "latency.png"):
         assert (run.run_dir / name).stat().st_size > 0, name
     assert "registry-harness-throughput" in (run.run_dir / "report.html").read_text()
