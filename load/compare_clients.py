@@ -230,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         sys.stderr.write(message + "\n")
 
+    load_before = os.getloadavg()[0]
     pool = ContentPool()
     figures: list[Figure] = []
     registries: dict[str, RegistryProcess] = {}
@@ -250,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     figures = medians(rounds)
     print(f"blob size {format_size(args.size)}, concurrency {args.concurrency}, "
           f"Locust run {args.seconds:g} s, median of {args.rounds} rounds, "
-          f"{os.cpu_count()} CPUs shared by client and registry")
+          f"{os.cpu_count()} CPUs shared by client and registry, "
+          f"load average {load_before:.1f} before / {os.getloadavg()[0]:.1f} after")
     print(table(figures))
     if args.json:
         args.json.write_text(json.dumps({"medians": [asdict(f) for f in figures],
