@@ -22,6 +22,7 @@ import uuid
 
 import pytest
 
+from conformance.capabilities import Capabilities
 from conformance.checks.errors import check_allow_header, check_not_server_error, check_refusal
 from conformance.checks.transfers import with_session_id
 from conformance.client import RegistryClient, Response
@@ -55,10 +56,13 @@ def _seed_repo(client: RegistryClient, repo: str, cleanup: Cleanup, rng: random.
     return blob.digest
 
 
-def _delete_or_unsupported(response: Response, what: str) -> None:
-    if response.status_code in DELETE_DISABLED and response.status_code != 404:
+def _delete_or_unsupported(response: Response, what: str, capabilities: Capabilities, feature: str) -> None:
+    """A 400/405 to a DELETE of something missing means the kind of delete is disabled (end-9/end-10)."""
+    if response.status_code in DELETE_DISABLED:
         check_not_server_error(response, what)
-        unsupported(f"{what}: {response.describe()}: deletes are disabled (400/405 allowed by end-9/end-10)")
+        capabilities.record(feature, False, f"{what} answered {response.status_code}",
+                            evidence=response.describe(), source="errors")
+        unsupported(f"{what}: {response.describe()}: {feature} is disabled (400/405 allowed by end-9/end-10)")
 
 
 # missing content in an existing repository ---------------------------------------------------------------
@@ -68,14 +72,15 @@ def _delete_or_unsupported(response: Response, what: str) -> None:
 @pytest.mark.writes
 @pytest.mark.parametrize("method", ["GET", "HEAD", "DELETE"])
 def test_missing_blob_in_an_existing_repository_is_404_blob_unknown(
-    client: RegistryClient, repo: str, cleanup: Cleanup, content: random.Random, method: str
+    client: RegistryClient, repo: str, cleanup: Cleanup, content: random.Random, method: str, *,
+    capabilities: Capabilities,
 ) -> None:
     _seed_repo(client, repo, cleanup, content)
     missing = _missing_digest()
     what = f"{method} of a blob the repository does not have"
     response = client.request(method, f"/v2/{repo}/blobs/{missing}")
     if method == "DELETE":
-        _delete_or_unsupported(response, what)
+        _delete_or_unsupported(response, what, capabilities, "blob_delete")
     check_refusal(response, (404,), ("BLOB_UNKNOWN",), what, ref="end-2" if method != "DELETE" else "end-10")
 
 
@@ -86,7 +91,8 @@ def test_missing_blob_in_an_existing_repository_is_404_blob_unknown(
 @pytest.mark.parametrize("case", [f"{method}-{by}" for by in ("tag", "digest")
                                   for method in ("GET", "HEAD", "DELETE")])
 def test_missing_manifest_is_404_manifest_unknown(
-    client: RegistryClient, repo: str, cleanup: Cleanup, content: random.Random, case: str
+    client: RegistryClient, repo: str, cleanup: Cleanup, content: random.Random, case: str, *,
+    capabilities: Capabilities,
 ) -> None:
     method, by = case.split("-")
     _seed_repo(client, repo, cleanup, content)
@@ -95,7 +101,8 @@ def test_missing_manifest_is_404_manifest_unknown(
     response = client.request(method, f"/v2/{repo}/manifests/{reference}",
                               headers={"Accept": ACCEPT_ANY_MANIFEST})
     if method == "DELETE":
-        _delete_or_unsupported(response, what)
+        feature = "tag_delete" if by == "tag" else "manifest_delete"
+        _delete_or_unsupported(response, what, capabilities, feature)
     check_refusal(response, (404,), ("MANIFEST_UNKNOWN",), what,
                   ref="end-3" if method != "DELETE" else "end-9")
 
@@ -111,12 +118,14 @@ def test_missing_manifest_is_404_manifest_unknown(
     ("manifests/{digest}", "DELETE"),
     ("tags/list", "GET"),
 ])
-def test_missing_repository_is_404(client: RegistryClient, repo: str, path: str, method: str) -> None:
+def test_missing_repository_is_404(
+    client: RegistryClient, repo: str, path: str, method: str, capabilities: Capabilities
+) -> None:
     target = path.format(digest=_missing_digest())
     what = f"{method} /v2/<a repository that does not exist>/{path}"
     response = client.request(method, f"/v2/{repo}/{target}")
     if method == "DELETE":
-        _delete_or_unsupported(response, what)
+        _delete_or_unsupported(response, what, capabilities, "manifest_delete")
     kinds = {"blobs": "BLOB_UNKNOWN", "manifests": "MANIFEST_UNKNOWN", "tags": "NAME_UNKNOWN"}
     kind = kinds[path.split("/", maxsplit=1)[0]]
     check_refusal(response, (404,), ("NAME_UNKNOWN", kind), what, ref="spec.md#pushing-manifests")
@@ -223,7 +232,8 @@ MALFORMED_PLACES: dict[str, tuple[str, str, tuple[int, ...], str]] = {
 @pytest.mark.writes
 @pytest.mark.parametrize("place", list(MALFORMED_PLACES))
 def test_malformed_digest_is_refused(
-    client: RegistryClient, repo: str, cleanup: Cleanup, content: random.Random, place: str
+    client: RegistryClient, repo: str, cleanup: Cleanup, content: random.Random, place: str, *,
+    capabilities: Capabilities,
 ) -> None:
     method, template, statuses, ref = MALFORMED_PLACES[place]
     _seed_repo(client, repo, cleanup, content)
@@ -233,9 +243,11 @@ def test_malformed_digest_is_refused(
     what = f"{place} with the malformed digest {MALFORMED_DIGEST}"
     if place.startswith("referrers") and response.status_code == 404:
         check_not_server_error(response, what)
+        capabilities.record("referrers", False, "a referrers request answered 404 (a registry with the API "
+                            "MUST NOT)", evidence=response.describe(), source="errors")
         unsupported(f"{what}: 404, the referrers API is not implemented (a registry with it MUST answer 400)")
     if method == "DELETE" and response.status_code == 405:
-        _delete_or_unsupported(response, what)
+        _delete_or_unsupported(response, what, capabilities, template.split("/")[0][:-1] + "_delete")
     check_refusal(response, statuses, ("DIGEST_INVALID",), what, ref=ref,
                   codes_when_not=("BLOB_UNKNOWN", "MANIFEST_UNKNOWN", "NAME_UNKNOWN"))
 
