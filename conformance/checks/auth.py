@@ -59,7 +59,7 @@ class AuthTarget:
     namespace2: str | None = None
     bundled: bool = False
     process: registries.RegistryProcess | None = None
-    secrets_seen: set[str] = field(default_factory=set)
+    secrets_seen: set[str] = field(default_factory=set, repr=False)
 
     def client(self, transcript: Transcript, *, who: Credentials | None = None) -> RegistryClient:
         """A client signing in as `who` (None: anonymous), recording into `transcript`."""
@@ -177,7 +177,7 @@ class FetchedToken:
     """A token service's answer: the status, and the token and lifetime when it issued one."""
 
     status: int
-    token: str | None
+    token: str | None = field(repr=False)
     expires_in: float | None
 
 

@@ -33,6 +33,7 @@ from conformance.checks.auth import (
 )
 from conformance.client import Credentials, RegistryClient, Transcript
 from conformance.client.auth import Challenge, repository_scope
+from conformance.client.registry import DEFAULT_ACCEPT
 from conformance.content import image_manifest
 from conformance.options import RunConfig
 from conformance.verdicts import current_recorder, must, note, should, unsupported
@@ -41,6 +42,7 @@ pytestmark = [pytest.mark.auth, pytest.mark.feature("auth"), pytest.mark.level("
 
 TOKEN_SPEC = "distribution docs/spec/auth/token.md"
 MAX_WAIT_FOR_EXPIRY = 30.0
+ACCEPT = ", ".join(DEFAULT_ACCEPT)
 
 
 @pytest.fixture(scope="session")
@@ -216,7 +218,8 @@ def test_invalid_token_is_refused_and_replaced(
             must(good.token is not None, f"no pull token for the owner: token service answered {good.status}")
             assert good.token is not None
             refused = owner.request("GET", f"/v2/{repo}/manifests/{digest}",
-                                    headers={"Authorization": f"Bearer {_tampered(good.token)}"})
+                                    headers={"Authorization": f"Bearer {_tampered(good.token)}",
+                                             "Accept": ACCEPT})
             must(refused.status_code == 401, f"a tampered token: {refused.describe()}, expected 401")
             bearer = check_challenge(refused, "a tampered token")
             should(bearer.error == "invalid_token",
@@ -241,7 +244,7 @@ def test_expired_token_is_replaced(
             lifetime = token.expires_in if token.expires_in is not None else 60.0
             if lifetime > MAX_WAIT_FOR_EXPIRY:
                 unsupported(f"tokens live {lifetime:g} s; the check waits at most {MAX_WAIT_FOR_EXPIRY:g} s")
-            header = {"Authorization": f"Bearer {token.token}"}
+            header = {"Authorization": f"Bearer {token.token}", "Accept": ACCEPT}
             fresh = owner.request("GET", f"/v2/{repo}/manifests/{digest}", headers=header)
             must(fresh.status_code == 200, f"a fresh pull token: {fresh.describe()}, expected 200")
             before = owner.auth.token_requests
