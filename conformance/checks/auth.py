@@ -60,6 +60,22 @@ class AuthTarget:
     bundled: bool = False
     process: registries.RegistryProcess | None = None
     secrets_seen: set[str] = field(default_factory=set, repr=False)
+    requires_auth: bool | None = None
+
+    def check_requires_auth(self, transcript: Transcript) -> bool:
+        """Whether anonymous clients are challenged (GET /v2/) or refused a push; asked once per session."""
+        if self.requires_auth is None:
+            with self.client(transcript) as anonymous:
+                ping = anonymous.request("GET", "/v2/", auth=False)
+                if ping.status_code == 401:
+                    self.requires_auth = True
+                else:
+                    repo = self.repository("probe")
+                    push = anonymous.request("POST", f"/v2/{repo}/blobs/uploads/", auth=False)
+                    self.requires_auth = push.status_code in (401, 403)
+                    if push.location and push.status_code == 202:
+                        anonymous.request("DELETE", push.location, auth=False)
+        return self.requires_auth
 
     def client(self, transcript: Transcript, *, who: Credentials | None = None) -> RegistryClient:
         """A client signing in as `who` (None: anonymous), recording into `transcript`."""
