@@ -90,7 +90,12 @@ def hypothesis_seed(test: Any) -> str:
     if generated is not None:
         return f"--hypothesis-seed={generated}"
     explicit = getattr(test, "_hypothesis_internal_use_seed", None)
-    return f"@seed({explicit})" if explicit is not None else "derandomized (seed from the test's name)"
+    if explicit is not None:
+        return f"@seed({explicit})"
+    current = hypothesis.settings.default
+    if current is not None and current.derandomize:
+        return "derandomized (seed from the test's name)"
+    return "random (replay: the @reproduce_failure line of the report, or the example database)"
 
 
 def describe_drawn(drawn: dict[str, Any]) -> str:
