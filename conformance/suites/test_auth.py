@@ -35,6 +35,7 @@ from conformance.client import Credentials, RegistryClient, Transcript
 from conformance.client.auth import Challenge, repository_scope
 from conformance.client.registry import DEFAULT_ACCEPT
 from conformance.content import image_manifest
+from conformance.fixtures import plugin_state
 from conformance.options import RunConfig
 from conformance.verdicts import current_recorder, must, note, should, unsupported
 
@@ -49,6 +50,10 @@ ACCEPT = ", ".join(DEFAULT_ACCEPT)
 def auth_target(request: pytest.FixtureRequest, registry_config: RunConfig) -> Iterator[AuthTarget]:
     if registry_config.url is None:
         with start_bundled_token_server(registry_config.timeout) as bundled:
+            plugin_state(request.config).session_notes.add(
+                "auth checks ran against a second bundled reference server started with --auth token "
+                "and two generated users"
+            )
             yield bundled
         return
     registry = request.getfixturevalue("registry_target")
