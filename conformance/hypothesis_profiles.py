@@ -18,7 +18,9 @@ database under `reports/hypothesis/` of the invocation directory (git-ignored; o
 `REGISTRY_HARNESS_HYPOTHESIS_DB`, or set it to `none` for no database).
 
 `register_profiles(config)` must run before Hypothesis' own `pytest_configure` loads a profile named on
-the command line: the plugin calls it from `pytest_addoption` (or at import). Calling it again is harmless.
+the command line. This module is also a tiny pytest plugin doing exactly that (a `tryfirst`
+`pytest_configure`): list it in the conformance plugin's `pytest_plugins`, or pass
+`-p conformance.hypothesis_profiles`. Calling `register_profiles` again is harmless.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import Phase, Verbosity, settings
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
@@ -99,3 +102,9 @@ def check_settings(scale: float = 1.0, **overrides: Any) -> settings:
         profile = settings.get_profile(chosen_profile())
     overrides.setdefault("max_examples", max(1, round(profile.max_examples * scale)))
     return settings(profile, **overrides)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """As a pytest plugin: register the profiles before Hypothesis loads the one named on the command line."""
+    register_profiles(config)
