@@ -11,6 +11,7 @@ Header: ``alg: ES256``, ``typ: JWT`` and ``kid`` (libtrust key id, see keys.py).
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -61,14 +62,15 @@ class TokenIssuer:
 
     def issue(self, subject: str | None, audience: str, granted: list[ResourceScope]) -> IssuedToken:
         """A token for `subject` (None = anonymous) valid at `audience` for the `granted` scopes."""
-        now = int(time.time())
+        started = time.time()
+        now = int(started)
         claims = {
             "iss": self.issuer,
             "sub": subject or "",
             "aud": audience,
             "iat": now,
             "nbf": now - 1,
-            "exp": now + self.ttl,
+            "exp": math.ceil(started + self.ttl),  # whole seconds: never shorter than expires_in
             "jti": secrets.token_urlsafe(16),
             "access": [scope.claim() for scope in granted if scope.actions],
         }
