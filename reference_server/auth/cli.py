@@ -5,7 +5,8 @@ and token), ``--access-file PATH`` (organisations and public repositories, see `
 ``--token-realm URL`` (default: ``<scheme>://<Host header>/auth/token``), ``--token-service NAME``
 (``registry-harness``), ``--token-issuer NAME`` (``registry-harness-token-service``), ``--token-ttl
 SECONDS`` (300), ``--token-key PEM`` (default: generated into ``DATA_DIR/auth/token-key.pem``).
-Credentials are never options: users live in the users file.
+Credentials are never options: users live in the users file. Without ``--token-realm`` the realm is built
+from the client's Host header: set it when clients reach the server under a name they should not choose.
 """
 
 from __future__ import annotations
