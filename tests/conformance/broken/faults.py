@@ -15,6 +15,10 @@ Faults break one MUST rule each, everywhere it applies:
     ReferrersWrongContentType referrers answers say Content-Type: application/json
     NonSpecErrorCode         every error envelope code becomes NOT_FOUND / BAD_REQUEST (Harbor-like)
     ServerErrorForBadInput   every 400 becomes a 500
+
+One breaks a SHOULD (checks warn; they fail only under --registry-strict):
+
+    PlainNotFoundForInvalidNames  NAME_INVALID answers become a plain-text 404 (as distribution 2.8.2 does)
     WrongManifestPutDigest   manifest PUT answers carry a Docker-Content-Digest of other bytes
     StallBlobBody            blob GET (200) sends headers and half the body, then hangs
 
@@ -181,6 +185,18 @@ class NonSpecErrorCode(Fault):
             if isinstance(entry, dict):
                 entry["code"] = code
         exchange.body = json.dumps(document).encode()
+
+
+class PlainNotFoundForInvalidNames(Fault):
+    """Breaks a SHOULD only: invalid names get a plain 404, not 400 NAME_INVALID (like distribution 2.8.2)."""
+
+    name = "invalid-name-plain-404"
+
+    def on_response(self, exchange: Exchange) -> None:
+        document = _error_document(exchange)
+        codes = [entry.get("code") for entry in document["errors"]] if document else []  # type: ignore[attr-defined]
+        if "NAME_INVALID" in codes:
+            exchange.answer(404, b"404 page not found\n", [("Content-Type", "text/plain; charset=utf-8")])
 
 
 class ServerErrorForBadInput(Fault):
