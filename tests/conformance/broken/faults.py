@@ -22,7 +22,7 @@ One breaks a SHOULD (checks warn; they fail only under --registry-strict):
     WrongManifestPutDigest   manifest PUT answers carry a Docker-Content-Digest of other bytes
     StallBlobBody            blob GET (200) sends headers and half the body, then hangs
 
-Legal variations (nothing may fail): AbsoluteLocations, ExtraHeaders, ErrorDetail, AnonymousBearerAuth,
+Legal variations (nothing may fail): MixedLocationForms, ExtraHeaders, ErrorDetail, AnonymousBearerAuth,
 RedirectBlobGets (307 to a `StorageServer` on another loopback host, which records any Authorization).
 """
 
@@ -230,13 +230,32 @@ class StallBlobBody(Fault):
 
 
 # legal variations -----------------------------------------------------------------------------------------
-class AbsoluteLocations(Fault):
-    name = "absolute-locations"
+class MixedLocationForms(Fault):
+    """Every other `Location` absolute (scheme://host/path), the others relative (path only): both legal."""
+
+    name = "mixed-location-forms"
+
+    def __init__(self) -> None:
+        self.absolute = 0
+        self.relative = 0
+        self.lock = threading.Lock()
 
     def on_response(self, exchange: Exchange) -> None:
         location = exchange.header("location")
-        if location is not None and location.startswith("/"):
-            exchange.set_header("Location", urljoin(exchange.proxy_url, location))
+        if location is None:
+            return
+        absolute = urljoin(exchange.proxy_url + "/", location)
+        if urlsplit(absolute).netloc != urlsplit(exchange.proxy_url).netloc:
+            return  # another host (a redirect to storage): leave it alone
+        with self.lock:
+            make_absolute = (self.absolute + self.relative) % 2 == 0
+            if make_absolute:
+                self.absolute += 1
+            else:
+                self.relative += 1
+        parts = urlsplit(absolute)
+        relative = parts.path + (f"?{parts.query}" if parts.query else "")
+        exchange.set_header("Location", absolute if make_absolute else relative)
 
 
 class ExtraHeaders(Fault):
