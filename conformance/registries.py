@@ -55,7 +55,9 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes], log_path: Path,
         except httpx.HTTPError as exc:
             last_error = f"{type(exc).__name__}: {exc}"
         time.sleep(0.05)
-    raise RegistryStartError(f"registry at {url} not ready after {timeout:.0f} s ({last_error}):\n{_tail(log_path)}")
+    raise RegistryStartError(
+        f"registry at {url} not ready after {timeout:.0f} s ({last_error}):\n{_tail(log_path)}"
+    )
 
 
 def _tail(path: Path, lines: int = 40) -> str:
