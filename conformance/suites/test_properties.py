@@ -127,7 +127,9 @@ def test_any_valid_manifest_round_trips_byte_identically(
             _push_blobs_and_children(example, example.repo, manifest)
         reference = tag if by_tag else manifest.digest
         pushed = example.client.manifest_put(example.repo, reference, manifest.data, manifest.media_type)
-        if sha512 and _sha512_refused(pushed, run, "PUT of a manifest by its sha512 digest"):
+        if sha512 and pushed.status_code == 400:
+            run.note_once(f"a manifest PUT by its sha512 digest answered 400 (sha512 manifests unsupported, "
+                          f"allowed): {pushed.text[:120]}")
             return
         check_manifest_pushed(pushed, manifest, ref=PUSH_MANIFESTS)
         example.cleanup.manifest(example.repo, manifest.digest)
