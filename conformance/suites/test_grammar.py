@@ -6,7 +6,8 @@ The spec (spec.md "Pulling manifests", image-spec descriptor.md): `<name>` MUST 
 `algorithm:encoded`, sha256 being 64 lower-case hex characters. Names outside the grammar must be refused
 with a 4xx: the endpoints list 404 as their failure status and the code table has NAME_INVALID (400) for
 "invalid repository name", so 400 and 404 pass (401/403 too, from an authorization layer that refuses the
-scope) and a refusal SHOULD name NAME_INVALID (a plain 404 warns);
+scope) and a refusal SHOULD name NAME_INVALID (a plain 404 warns); a redirect to a cleaned, valid name
+(`//` or dot segments removed) is not acting on the invalid name and only has to avoid a 5xx;
 a 2xx, which acts on a name the spec forbids, fails, as does a 5xx. Nested names and every separator
 (`.`, `_`, `__`, `-`, `--`) must work; a 128-character tag must be accepted and a 129-character or
 ill-formed one refused; a malformed or unknown-algorithm digest is 400 (DIGEST_INVALID) or 404 on GET,
@@ -16,6 +17,8 @@ and an upload closed with one SHOULD get 400. Validity comes from `conformance.s
 from __future__ import annotations
 
 import random
+import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -60,8 +63,26 @@ def _invalid_names(namespace: str) -> dict[str, str]:
 INVALID_NAME_REASONS = list(_invalid_names("ns"))
 
 
+_NAME_IN_PATH = re.compile(r"^/v2/(?P<name>.+?)/(?:manifests|blobs)/")
+
+
+def _redirected_to_a_valid_name(response: Response) -> str | None:
+    """The valid repository name a redirect led to (a registry cleaning `//` or dot segments), or None."""
+    if not response.history:
+        return None
+    found = _NAME_IN_PATH.match(urlsplit(response.url).path)
+    if found is None or not grammar.is_valid_name(found["name"]):
+        return None
+    return found["name"]
+
+
 def _refuses_name(response: Response, what: str, *, length_only: bool) -> None:
     check_not_server_error(response, what, ref=NAME_REF)
+    cleaned = _redirected_to_a_valid_name(response)
+    if cleaned is not None:
+        note(f"{what}: the registry redirected to the valid name {cleaned!r} "
+             f"({response.history[0].status_code}); the invalid name itself was not acted on")
+        return
     if length_only and response.status_code < 300:
         should(False, f"{what}: {response.describe()}: a name over 255 characters is accepted (registries "
                "should avoid names that clients cannot address)", ref=NAME_REF)
