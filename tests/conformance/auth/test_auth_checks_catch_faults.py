@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conformance.registries import distribution_available, start_distribution
-from tests.conformance.auth.suite_runs import find_secrets, make_users, read_tree, run_suite
+from tests.conformance.auth.auth_suite_runs import find_secrets, make_users, read_tree, run_suite
 
 
 @pytest.mark.skipif(not distribution_available(), reason="unsupported: docker-registry not installed")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conformance.registries import distribution_available, start_distribution, start_reference_server
-from tests.conformance.auth.suite_runs import find_secrets, make_users, read_tree, run_suite
+from tests.conformance.auth.auth_suite_runs import find_secrets, make_users, read_tree, run_suite
 
 SERVICE = "distribution-under-test"
 ISSUER = "registry-harness-token-service"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conformance.registries import start_reference_server
-from tests.conformance.auth.suite_runs import find_secrets, make_users, read_tree, run_suite
+from tests.conformance.auth.auth_suite_runs import find_secrets, make_users, read_tree, run_suite
 
 MODULES = ["ping", "pull", "uploads", "mounts", "tags", "auth"]
 

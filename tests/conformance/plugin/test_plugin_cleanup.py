@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from plugin_runs import run_inner
+from tests.conformance.plugin.plugin_runs import run_inner
 
 from conformance import registries
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from plugin_runs import clean_environment, run_inner
+from tests.conformance.plugin.plugin_runs import clean_environment, run_inner
 
 import schemas
 from conformance import registries

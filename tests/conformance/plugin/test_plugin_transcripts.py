@@ -11,7 +11,7 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from plugin_runs import run_inner
+from tests.conformance.plugin.plugin_runs import run_inner
 
 from conformance import registries
 

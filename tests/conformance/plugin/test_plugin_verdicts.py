@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from plugin_runs import InnerRun, run_inner
+from tests.conformance.plugin.plugin_runs import InnerRun, run_inner
 
 import schemas
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from plugin_runs import run_inner
+from tests.conformance.plugin.plugin_runs import run_inner
 
 from conformance import registries
 from conformance.client import RegistryClient
