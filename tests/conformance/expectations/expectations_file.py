@@ -246,7 +246,8 @@ def render_changes(changes: list[Change], *, registry: str, results_path: Path |
     for change in changes:
         counts[change.kind] = counts.get(change.kind, 0) + 1
     summary = ", ".join(f"{count} {kind}{'s' if count > 1 else ''}" for kind, count in sorted(counts.items()))
-    lines = [f"{len(changes)} checks differ from the expectations against {registry} ({summary}):"]
+    checks = "1 check differs" if len(changes) == 1 else f"{len(changes)} checks differ"
+    lines = [f"{checks} from the expectations against {registry} ({summary}):"]
     lines += [change.render() for change in changes]
     lines.append(f"expectations: {EXPECTATIONS_PATH}")
     if results_path is not None:
