@@ -44,7 +44,7 @@ PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrin
 """Every phase but `explain` (which re-runs examples many times: too many requests for a registry)."""
 
 _PROFILE_SETTINGS: dict[str, dict[str, Any]] = {
-    DEFAULT: {"max_examples": 16, "stateful_step_count": 12},
+    DEFAULT: {"max_examples": 24, "stateful_step_count": 12},
     THOROUGH: {"max_examples": 200, "stateful_step_count": 40},
 }
 

@@ -109,7 +109,8 @@ def artifacts(
                  for position, size in enumerate(sizes)]
         manifest = artifact_manifest(seed, artifact_type=artifact_type, blobs=blobs or 0, subject=subject,
                                      annotations=annotations or None)
-        shape = f"artifact {artifact_type.rsplit('.', 2)[-2]} ({_plural(len(sizes), 'payload blob')})"
+        kind = artifact_type.rsplit("registry-harness.", 1)[-1].split(".v1", 1)[0]
+        shape = f"artifact {kind} ({_plural(len(sizes), 'payload blob')})"
         return BuiltDocument(manifest, shape)
 
     return build()

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import reject as reject_example
 from hypothesis import strategies as st
 
@@ -106,6 +106,8 @@ def _push_blobs_and_children(example: Example, repo: str, manifest: Manifest) ->
 @check_settings(scale=1.0)
 @given(built=manifests(algorithms=("sha256", "sha512")), by_tag=st.booleans(),
        tag=st.from_regex(r"\A[a-z0-9][a-z0-9._-]{0,20}\Z"))
+@example(built=BuiltDocument(image_manifest(512, layer_size=8, algorithm="sha512"),
+                             "image manifest (explicit example: sha512 throughout)"), by_tag=False, tag="x")
 def test_any_valid_manifest_round_trips_byte_identically(
     *, property_client: RegistryClient, registry_config: RunConfig, capabilities: Capabilities,
     built: BuiltDocument, by_tag: bool, tag: str,

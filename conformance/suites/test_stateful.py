@@ -228,6 +228,7 @@ class RegistryMachine(RuleBasedStateMachine):
         del state.tags[tag]
         state.gone_tags.add(tag)
         self.touched |= {(repo, "tag", tag), (repo, "manifest", digest)}
+        self._compare_tag_list(repo, f"after deleting tag {tag}")
 
     @precondition(lambda self: any(state.manifests for state in self.model.values()))
     @rule(data=st.data())
@@ -249,10 +250,13 @@ class RegistryMachine(RuleBasedStateMachine):
         del state.manifests[digest]
         state.gone_manifests.add(digest)
         self.touched.add((repo, "manifest", digest))
-        for tag in [tag for tag, target in state.tags.items() if target == digest]:
+        untagged = [tag for tag, target in state.tags.items() if target == digest]
+        for tag in untagged:
             del state.tags[tag]
             state.gone_tags.add(tag)
             self.touched.add((repo, "tag", tag))
+        if untagged:
+            self._compare_tag_list(repo, f"after deleting {digest} with its tags {untagged}")
 
     @precondition(lambda self: any(state.blobs for state in self.model.values()))
     @rule(data=st.data())
@@ -319,22 +323,27 @@ class RegistryMachine(RuleBasedStateMachine):
     @rule(repo=st.integers(0, 1))
     @step
     def list_tags(self, repo: int) -> None:
-        name = self.repos[repo]
         self.steps.append(f"list tags of repo {repo}")
+        self._compare_tag_list(self.repos[repo], "")
+
+    def _compare_tag_list(self, name: str, when: str) -> None:
+        """The tag list of `name` is exactly the model's tags, in spec order (a tagless repo may be 404)."""
+        what = f"tags/list of repo {self.repos.index(name)}" + (f" {when}" if when else "")
         expected = sorted(self.model[name].tags)
         response = self.client.tags_list(name)
         if not expected and response.status_code == 404:
             return  # a repository without tags may be unknown to the tag list
-        must(response.status_code == 200, f"{response.describe()}, expected 200", ref="spec.md#listing-tags")
+        must(response.status_code == 200, f"{what}: {response.describe()}, expected 200",
+             ref="spec.md#listing-tags")
         listed: list[str] = []
-        for page in walk_pages(self.client, response, "tags/list", ref="spec.md#listing-tags"):
-            document = json_document(page, "tags/list", ref="spec.md#listing-tags")
-            check_schema(document, "tags-list", "tags/list body", ref="spec.md#listing-tags")
+        for page in walk_pages(self.client, response, what, ref="spec.md#listing-tags"):
+            document = json_document(page, what, ref="spec.md#listing-tags")
+            check_schema(document, "tags-list", f"{what} body", ref="spec.md#listing-tags")
             listed += document["tags"] or []
         must(sorted(listed) == expected and len(listed) == len(expected),
-             f"tags/list of repo {repo} lists {listed}, the model has {expected}", ref="spec.md#listing-tags")
-        must(is_spec_order(listed), f"tags/list of repo {repo} is in neither lexical nor ASCIIbetical order: "
-             f"{listed}", ref="spec.md#listing-tags")
+             f"{what} lists {listed}, the model has {expected}", ref="spec.md#listing-tags")
+        must(is_spec_order(listed), f"{what} is in neither lexical nor ASCIIbetical order: {listed}",
+             ref="spec.md#listing-tags")
 
     @precondition(lambda self: any(state.manifests for state in self.model.values()))
     @rule(data=st.data(), artifact_type=st.none() | artifact_types())
