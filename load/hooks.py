@@ -211,6 +211,9 @@ def finish_run(environment: Any) -> None:
         logger.warning("could not render Locust's HTML report: %r", exc)
         html = None
     summary.write_run(run_dir, result, html)
+    html_file = getattr(options, "html_file", None)
+    if html_file and Path(html_file).is_file():  # Locust wrote --html before quitting: add our chart to it
+        summary.add_chart_to_file(Path(html_file), result["timeline"])
     for name, figures in result["scenarios"].items():
         print(f"throughput {name}: {figures['mb_s_up']:.1f} MB/s up, {figures['mb_s_down']:.1f} MB/s down "
               f"({figures['operations']} operations)")

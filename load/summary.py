@@ -235,6 +235,17 @@ def write_run(run_dir: Path, summary: dict[str, Any], locust_html: str | None) -
         encoding="utf-8",
     )
     if locust_html is not None:
-        at = locust_html.rfind("</body>")  # the last one: the inlined UI bundle contains the string too
-        html = locust_html[:at] + section + locust_html[at:] if at >= 0 else locust_html + section
-        (run_dir / "report.html").write_text(html, encoding="utf-8")
+        (run_dir / "report.html").write_text(with_chart(locust_html, section), encoding="utf-8")
+
+
+def with_chart(locust_html: str, section: str) -> str:
+    """Locust's HTML report with the MB/s chart section added at the end of its body."""
+    at = locust_html.rfind("</body>")  # the last one: the inlined UI bundle contains the string too
+    return locust_html[:at] + section + locust_html[at:] if at >= 0 else locust_html + section
+
+
+def add_chart_to_file(path: Path, timeline: dict[str, Any]) -> None:
+    """Add the MB/s chart to an HTML report Locust already wrote (`--html`)."""
+    html = path.read_text(encoding="utf-8")
+    if "registry-harness-throughput" not in html:
+        path.write_text(with_chart(html, chart_section(timeline)), encoding="utf-8")
