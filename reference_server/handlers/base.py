@@ -60,6 +60,15 @@ def deletes_enabled(ctx: Context) -> None:
         raise OciError("UNSUPPORTED", "deletes are disabled on this registry (--no-delete)")
 
 
+def not_modified(request: Request, etag: bytes) -> bool:
+    """True when ``If-None-Match`` names `etag` (or ``*``): the client's copy is current (RFC 9110 13.1.2)."""
+    header = request.header(b"if-none-match")
+    if header is None:
+        return False
+    tags = {item.strip().removeprefix("W/") for item in header.split(",")}
+    return "*" in tags or etag.decode() in tags
+
+
 async def ping(ctx: Context, request: Request, match: Match) -> Response:
     """``GET /v2/``: 200 means the Distribution API is implemented."""
     return Response(200, [(b"content-type", b"application/json")], b"{}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from reference_server.errors import OciError
-from reference_server.handlers.base import Context, deletes_enabled, valid_digest, valid_name
+from reference_server.handlers.base import Context, deletes_enabled, not_modified, valid_digest, valid_name
 from reference_server.messages import FileResponse, Request, Response
 from reference_server.routes import Match
 
@@ -47,6 +47,11 @@ async def get_blob(ctx: Context, request: Request, match: Match) -> FileResponse
     """GET/HEAD ``/v2/<name>/blobs/<digest>``."""
     name = valid_name(match.name)
     digest = valid_digest(match.reference)
+    digest_text = str(digest).encode()
+    etag = b'"%s"' % digest_text
+    if not_modified(request, etag):
+        ctx.storage.blobs.size_in(name, digest)  # 404 when the blob is not here
+        return Response(304, [(b"docker-content-digest", digest_text), (b"etag", etag)])
     fd, size = ctx.storage.blobs.open_in(name, digest)
     try:
         wanted = parse_range(request.header(b"range"), size)
@@ -59,12 +64,11 @@ async def get_blob(ctx: Context, request: Request, match: Match) -> FileResponse
             status=416,
             headers=[(b"content-range", b"bytes */%d" % size)],
         ) from None
-    digest_text = str(digest).encode()
     headers = [
         (b"content-type", OCTET_STREAM),
         (b"docker-content-digest", digest_text),
         (b"accept-ranges", b"bytes"),
-        (b"etag", b'"%s"' % digest_text),
+        (b"etag", etag),
     ]
     if wanted is None:
         return FileResponse(200, headers, fd, 0, size)

@@ -16,7 +16,14 @@ from reference_server.grammar import (
     looks_like_digest,
     parse_digest,
 )
-from reference_server.handlers.base import Context, deletes_enabled, valid_digest, valid_name, valid_tag
+from reference_server.handlers.base import (
+    Context,
+    deletes_enabled,
+    not_modified,
+    valid_digest,
+    valid_name,
+    valid_tag,
+)
 from reference_server.manifest_rules import ManifestInfo, ManifestInvalidError, inspect
 from reference_server.messages import Request, Response
 from reference_server.routes import Match
@@ -27,17 +34,17 @@ def _reference(raw: str) -> Digest | Tag:
     return valid_digest(raw) if looks_like_digest(raw) else valid_tag(raw)
 
 
-def _answer(body: bytes, media_type: str, digest: Digest) -> Response:
+def _answer(body: bytes, media_type: str, digest: Digest, request: Request) -> Response:
     digest_text = str(digest).encode()
-    return Response(
-        200,
-        [
-            (b"content-type", media_type.encode()),
-            (b"docker-content-digest", digest_text),
-            (b"etag", b'"%s"' % digest_text),
-        ],
-        body,
-    )
+    etag = b'"%s"' % digest_text
+    headers = [
+        (b"content-type", media_type.encode()),
+        (b"docker-content-digest", digest_text),
+        (b"etag", etag),
+    ]
+    if not_modified(request, etag):
+        return Response(304, headers)
+    return Response(200, headers, body)
 
 
 async def get_manifest(ctx: Context, request: Request, match: Match) -> Response:
@@ -47,19 +54,19 @@ async def get_manifest(ctx: Context, request: Request, match: Match) -> Response
     store = ctx.storage.manifests
     if isinstance(reference, Digest):
         body, media_type = store.get(name, reference)
-        return _answer(body, media_type, reference)
+        return _answer(body, media_type, reference, request)
     digest = store.resolve(name, reference)
     body, media_type = store.get(name, digest)
     ranges = negotiation.parse_accept(request.header(b"accept"))
     if negotiation.wants_single_manifest(ranges, media_type):
-        child = _accepted_child(ctx, name, body, ranges)
+        child = _accepted_child(ctx, request, name, body, ranges)
         if child is not None:
             return child
-    return _answer(body, media_type, digest)
+    return _answer(body, media_type, digest, request)
 
 
 def _accepted_child(
-    ctx: Context, name: RepositoryName, body: bytes, ranges: list[str] | None
+    ctx: Context, request: Request, name: RepositoryName, body: bytes, ranges: list[str] | None
 ) -> Response | None:
     try:
         index = json.loads(body)
@@ -71,7 +78,7 @@ def _accepted_child(
             child_body, child_type = ctx.storage.manifests.get(name, child_digest)
         except (GrammarError, ManifestNotFoundError, KeyError, TypeError):
             continue
-        return _answer(child_body, child_type, child_digest)
+        return _answer(child_body, child_type, child_digest, request)
     return None
 
 

@@ -123,3 +123,15 @@ def test_large_blob_streams_and_survives_aborted_downloads(registry: Registry, r
     ranged = registry.client.get(f"/v2/{repo}/blobs/{digest}", headers={"Range": "bytes=9437184-"})
     assert ranged.status_code == 206
     assert ranged.content == data[9437184:]
+
+
+def test_if_none_match_answers_304(registry: Registry, repo: str, blob: str) -> None:
+    cached = registry.client.get(f"/v2/{repo}/blobs/{blob}", headers={"If-None-Match": f'W/"x", "{blob}"'})
+    assert cached.status_code == 304
+    assert cached.content == b""
+    assert cached.headers["etag"] == f'"{blob}"'
+    elsewhere = registry.client.get(f"/v2/{repo}-none/blobs/{blob}", headers={"If-None-Match": f'"{blob}"'})
+    assert elsewhere.status_code == 404
+    assert (
+        registry.client.get(f"/v2/{repo}/blobs/{blob}", headers={"If-None-Match": '"other"'}).content == DATA
+    )

@@ -336,3 +336,18 @@ def test_delete_manifest_removes_its_tags(registry: Registry, repo: str) -> None
     missing = registry.client.delete(f"/v2/{repo}/manifests/{pushed.digest}")
     assert missing.status_code == 404
     assert error_codes(missing) == ["MANIFEST_UNKNOWN"]
+
+
+def test_if_none_match_answers_304(registry: Registry, repo: str) -> None:
+    pushed = registry.push_image(repo, "v1")
+    etag = f'"{pushed.digest}"'
+    for reference in ("v1", pushed.digest):
+        got = registry.client.get(f"/v2/{repo}/manifests/{reference}")
+        assert got.headers["etag"] == etag
+        cached = registry.client.get(f"/v2/{repo}/manifests/{reference}", headers={"If-None-Match": etag})
+        assert cached.status_code == 304
+        assert cached.content == b""
+        assert cached.headers["docker-content-digest"] == pushed.digest
+    stale = registry.client.get(f"/v2/{repo}/manifests/v1", headers={"If-None-Match": f'"{sha256(b"old")}"'})
+    assert stale.status_code == 200
+    assert stale.content == pushed.body
