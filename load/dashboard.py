@@ -1,7 +1,7 @@
 """The live MB/s dashboard inside Locust's web UI (master or local process only).
 
 - `/throughput`: a self-contained page (inline JS canvas chart, no CDN) polling `/throughput/data` every
-  second: MB/s up and down over time, in total and per scenario.
+  second: MB/s up and down over time (the last 15 minutes), in total and per scenario.
 - `/throughput/data`: the JSON it draws (the merged `Counters.timeline()` and totals).
 - An extra "Throughput" tab in Locust's own UI: a table of MB/s per scenario (current 5 s window and run
   average), carried in the `extended_stats` of `/stats/requests`.
@@ -21,6 +21,7 @@ from load.summary import dashboard_page
 
 TAB_KEY = "registry-throughput"
 CURRENT_WINDOW_S = 5
+LIVE_WINDOW_S = 900
 
 
 def scenario_table(counters: Counters, started: float | None, now: float) -> list[dict[str, Any]]:
@@ -42,6 +43,13 @@ def scenario_table(counters: Counters, started: float | None, now: float) -> lis
             "operations": counters.ops.get(name, 0),
         })
     return rows
+
+
+def live_window_start(started: float | None, now: float) -> float | None:
+    """The live chart shows at most the last LIVE_WINDOW_S seconds (soak runs stay cheap to poll)."""
+    if started is None:
+        return None
+    return max(started, now - LIVE_WINDOW_S)
 
 
 TABLE_STRUCTURE = [
@@ -67,7 +75,7 @@ def install(web_ui: Any, counters: Counters, started: Callable[[], float | None]
     def throughput_data() -> Response:
         return jsonify({
             "state": state(),
-            "timeline": counters.timeline(started()),
+            "timeline": counters.timeline(live_window_start(started(), time.time())),
             "total": {"mb_up": sum(counters.up.values()) / MB, "mb_down": sum(counters.down.values()) / MB},
             "error_codes": dict(counters.error_codes),
             "digest_mismatches": counters.digest_mismatches,
