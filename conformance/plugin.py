@@ -44,7 +44,7 @@ from conformance.verdicts import (
     recording,
 )
 
-pytest_plugins = (fixtures.__name__,)
+pytest_plugins = (fixtures.__name__, "conformance.hypothesis_profiles")
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 

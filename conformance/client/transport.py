@@ -14,6 +14,7 @@ network backend); `tests/conformance/client/test_timeouts.py` proves it against 
 from __future__ import annotations
 
 import contextlib
+import functools
 import ssl
 import time
 from collections.abc import Iterable, Iterator
@@ -114,8 +115,13 @@ class DeadlineBackend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
+@functools.lru_cache(maxsize=8)
 def ssl_context_for(verify: bool | str) -> ssl.SSLContext:
-    """TLS context: system CAs (True), no verification (False), or a CA bundle file (str)."""
+    """TLS context: system CAs (True), no verification (False), or a CA bundle file (str).
+
+    Cached: loading the system CA store costs about 85 ms, and every check builds a client. A context
+    is safe to share between connections and threads once configured.
+    """
     if verify is False:
         context = ssl.create_default_context()
         context.check_hostname = False
