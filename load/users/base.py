@@ -13,7 +13,8 @@ table. On top it records:
 Bodies are streamed from the content pool (never copied) and responses are read in 1 MiB chunks.
 Every request carries a timeout; `Location` headers pointing at another host are refused, so traffic
 stays on the target. A Bearer token (`--bearer-token`) or basic credentials (OCI_USERNAME/OCI_PASSWORD,
-docker config.json) are sent when configured; `bearer_for_challenge` is the hook for token auth.
+docker config.json) are sent when configured; a 401 with a Bearer challenge is answered by the token flow
+of `users/tokens.py` (one retry per request at most).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from load.auth import authorization
 from load.content import Blob, BlobBody
 from load.metrics import COUNTERS, parse_error_codes
 from load.users.runtime import RUNTIME
+from load.users.tokens import BEARER, TokenAuth
 
 READ_CHUNK = 1024 * 1024
 NOT_HTTP_ROWS = ("OP", "TTFB", "XFER")
@@ -70,7 +72,7 @@ def body_parts(response: Any) -> Iterator[bytes | memoryview]:
     raw.release_conn()
 
 
-class RegistryOperations:
+class RegistryOperations(TokenAuth):
     """Registry operations over a Locust client; mixed into an HttpUser or a FastHttpUser."""
 
     client: Any
@@ -84,22 +86,9 @@ class RegistryOperations:
         self.scenario = type(self).__name__
         self.auth = authorization_header(self.host or "")
         self.timeout = (min(10.0, self.settings.request_timeout), self.settings.request_timeout)
+        self.start_tokens(self.auth, exchange=not self.settings.bearer_token)
 
     # ---- plumbing -------------------------------------------------------------------------------
-
-    def bearer_for_challenge(self, challenge: str) -> str | None:
-        """Hook for token auth: a Bearer token for a `WWW-Authenticate: Bearer ...` challenge, or None.
-
-        The token flow (realm, service, scope) is a later issue; returning a token here makes every
-        request retry once with it after a 401.
-        """
-        return None
-
-    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        headers = dict(extra or {})
-        if self.auth:
-            headers["Authorization"] = self.auth
-        return headers
 
     def _resolve(self, location: str) -> str:
         """An upload `Location` as an absolute URL on the target host; another host is refused."""
@@ -128,33 +117,43 @@ class RegistryOperations:
 
     def call(self, method: str, url: str, name: str, expected: tuple[int, ...], *,
              headers: dict[str, str] | None = None, body: Any = None, stream: bool = False,
-             scenario: str | None = None, retried: bool = False) -> Any:
+             scenario: str | None = None, bearer: str | None = None) -> Any:
         """Send one request, check its status, count the body as uploaded; raise OperationError otherwise.
 
         A 401 with a Bearer challenge goes to `bearer_for_challenge`; with a token, the request is sent
-        once more (the 401 is then part of the protocol, not a failure).
+        once more carrying it (`bearer`; the 401 is then part of the protocol, not a failure). The retry
+        never retries.
         """
         full = url if url.startswith("http") else (self.host or "") + url
         sent = len(body) if body is not None else 0
-        request_headers = self._headers(headers)
+        request_headers = dict(headers or {})
+        authorization = BEARER + bearer if bearer else self.authorization_for(full)
+        if authorization:
+            request_headers["Authorization"] = authorization
+        token = None
         with self.send(method, full, name, headers=request_headers, body=body, stream=stream) as response:
             if getattr(response, "status_code", 0):
                 COUNTERS.add_up(scenario or self.scenario, sent)
-            challenge = response.headers.get("WWW-Authenticate", "") if response.status_code == 401 else ""
-            token = self.bearer_for_challenge(challenge) if challenge.lower().startswith("bearer") else None
-            if token and not retried:
+            if response.status_code == 401 and bearer is None:
+                challenge = response.headers.get("WWW-Authenticate", "")
+                token = self.bearer_for_challenge(challenge, full, authorization)
+            if token:
                 response.success()
-                self.auth = "Bearer " + token
-                return self.call(method, url, name, expected, headers=headers, body=body, stream=stream,
-                                 scenario=scenario, retried=True)
-            if response.status_code not in expected:
+                if stream:
+                    with contextlib.suppress(Exception):
+                        response.close()
+            elif response.status_code not in expected:
                 self._fail(response, f"{method} {name} expected {'/'.join(map(str, expected))}")
                 if stream:
                     with contextlib.suppress(Exception):
                         response.close()
                 raise OperationError(f"{method} {name}: HTTP {response.status_code}")
-            response.success()
-            return response
+            else:
+                self.token_worked(full, authorization)
+                response.success()
+                return response
+        return self.call(method, url, name, expected, headers=headers, body=body, stream=stream,
+                         scenario=scenario, bearer=token)
 
     def send(self, method: str, url: str, name: str, *, headers: dict[str, str], body: Any,
              stream: bool) -> Any:
