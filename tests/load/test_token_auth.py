@@ -69,7 +69,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenServer]:
 def token_row(run: LocustRun) -> dict[str, Any]:
     rows = [row for row in run.summary["requests"] if row["name"] == "token"]
     assert len(rows) == 1 and rows[0]["type"] == "GET", run.summary["requests"]
-    return rows[0]
+    row: dict[str, Any] = rows[0]
+    return row
 
 
 def assert_no_secrets(run: LocustRun, hidden: list[str]) -> None:
