@@ -1,4 +1,5 @@
-"""Load users against the bundled reference server with Docker token auth (`--auth token`).
+"""Load users against the bundled reference server with Docker token auth (`--auth token`), and their
+token decisions in-process against a scripted token endpoint (`users/tokens.py` needs no Locust).
 
 With OCI_USERNAME/OCI_PASSWORD a blob push + pull run has no failures, moves bytes, stores what it pushed
 and asks the token endpoint only a few times (cached tokens, refreshed before they expire); without
@@ -9,16 +10,21 @@ Neither run folder nor output holds a password, a Basic credential or a token.
 from __future__ import annotations
 
 import base64
+import json
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import bcrypt
 import httpx
 import pytest
 
 from conformance.registries import RegistryProcess, start_reference_server
+from load.metrics import COUNTERS
+from load.users.tokens import TokenAuth
 from tests.conformance.auth.auth_suite_runs import find_secrets, read_tree
 from tests.load.locust_runs import LocustRun, run_locust
 
@@ -123,3 +129,127 @@ def test_token_auth_run_without_credentials_is_unauthorized(server: TokenServer,
     assert tokens["failures"] == 0
     assert tokens["count"] <= 2 * (4 // TOKEN_TTL + 2) < failures, summary["requests"]
     assert_no_secrets(run, server.secrets())
+
+
+# ---- the token decisions of one user, in-process with a scripted token endpoint (no Locust) -----------
+
+
+class ScriptedResponse:
+    """What `send` returns: a response that is its own `catch_response` context manager."""
+
+    def __init__(self, status: int, body: bytes) -> None:
+        self.status_code = status
+        self.content = body
+        self.headers: dict[str, str] = {}
+        self.outcome = ""
+
+    def __enter__(self) -> ScriptedResponse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def success(self) -> None:
+        self.outcome = "success"
+
+    def failure(self, message: str) -> None:
+        self.outcome = "failure: " + message
+
+
+class ScriptedUser(TokenAuth):
+    """A TokenAuth whose token endpoint answers from `answers` and records every request and row."""
+
+    def __init__(self, answers: list[tuple[int, bytes]], auth: str | None = "Basic dXNlcjpwdw==",
+                 exchange: bool = True) -> None:
+        self.host = "http://127.0.0.1:5000"
+        self.auth = auth
+        self.answers = answers
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.rows: list[tuple[str, str, str]] = []
+        self.start_tokens(auth, exchange=exchange)
+
+    def send(self, method: str, url: str, name: str, *, headers: dict[str, str], body: Any,
+             stream: bool) -> Any:
+        self.requests.append((url, dict(headers)))
+        status, answer = self.answers.pop(0)
+        return ScriptedResponse(status, answer)
+
+    def row(self, request_type: str, name: str, started: float, error: BaseException | None = None,
+            length: int = 0) -> None:
+        self.rows.append((request_type, name, str(error)))
+
+    def _fail(self, response: Any, message: str) -> None:
+        COUNTERS.add_error(f"HTTP {response.status_code}")
+        response.failure(message)
+
+
+CHALLENGE = 'Bearer realm="/auth/token",service="svc",scope="repository:loader/r:pull,push"'
+PUSH_URL = "http://127.0.0.1:5000/v2/loader/r/blobs/uploads/"
+
+
+def granted(token: str, expires_in: int = 300) -> tuple[int, bytes]:
+    return 200, json.dumps({"token": token, "expires_in": expires_in}).encode()
+
+
+def test_challenge_answered_with_basic_credentials_then_cached_per_repository() -> None:
+    user = ScriptedUser([granted("tok-1")])
+    assert user.authorization_for(PUSH_URL) == "Basic dXNlcjpwdw=="
+    assert user.bearer_for_challenge(CHALLENGE, PUSH_URL, "Basic dXNlcjpwdw==") == "tok-1"
+    [(url, headers)] = user.requests
+    parts = urlsplit(url)
+    assert (parts.netloc, parts.path) == ("127.0.0.1:5000", "/auth/token")  # a relative realm, resolved
+    assert parse_qsl(parts.query) == [("service", "svc"), ("scope", "repository:loader/r:pull,push")]
+    assert headers == {"Authorization": "Basic dXNlcjpwdw=="}
+    # later requests on the same repository carry the token; another repository does not
+    assert user.authorization_for("http://127.0.0.1:5000/v2/loader/r/blobs/sha256:ab") == "Bearer tok-1"
+    other = "http://127.0.0.1:5000/v2/loader/other/blobs/sha256:ab"
+    assert user.authorization_for(other) == "Basic dXNlcjpwdw=="
+    assert len(user.requests) == 1
+
+
+def test_refused_token_is_refreshed_once_only_if_it_had_worked() -> None:
+    user = ScriptedUser([granted("tok-1"), granted("tok-2")], auth=None)
+    assert user.bearer_for_challenge(CHALLENGE, PUSH_URL, None) == "tok-1"
+    assert user.requests[0][1] == {}  # anonymous token request without credentials
+    # refused without ever having worked: the scope is not granted, no new token request
+    assert user.bearer_for_challenge(CHALLENGE, PUSH_URL, "Bearer tok-1") is None
+    assert len(user.requests) == 1
+    # it worked, then is refused (e.g. the registry's key changed): one new token
+    user.token_worked(PUSH_URL, "Bearer tok-1")
+    assert user.bearer_for_challenge(CHALLENGE, PUSH_URL, "Bearer tok-1") == "tok-2"
+    assert user.bearer_for_challenge(CHALLENGE, PUSH_URL, "Bearer tok-2") is None
+    assert len(user.requests) == 2
+
+
+def test_due_token_is_fetched_before_the_request() -> None:
+    user = ScriptedUser([granted("tok-1", expires_in=1), granted("tok-2")])
+    assert user.bearer_for_challenge(CHALLENGE, PUSH_URL, None) == "tok-1"
+    key = user.tokens.key_for("loader/r")
+    assert key is not None
+    user.tokens.clock = lambda: time.monotonic() + 1.0  # past the refresh time
+    assert user.authorization_for(PUSH_URL) == "Bearer tok-2"
+    assert len(user.requests) == 2
+
+
+def test_mount_asks_for_the_source_pull_scope_too() -> None:
+    user = ScriptedUser([granted("tok-1")])
+    mount = PUSH_URL + "?mount=sha256:ab&from=loader/src"
+    assert user.bearer_for_challenge(CHALLENGE, mount, None) == "tok-1"
+    scopes = [value for name, value in parse_qsl(urlsplit(user.requests[0][0]).query) if name == "scope"]
+    assert scopes == ["repository:loader/r:pull,push", "repository:loader/src:pull"]
+
+
+def test_failed_or_refused_token_requests_give_no_token() -> None:
+    COUNTERS.reset()
+    refused = ScriptedUser([(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"wrong"}]}'),
+                            (200, b'{"expires_in": 60}')])
+    assert refused.bearer_for_challenge(CHALLENGE, PUSH_URL, None) is None
+    assert refused.bearer_for_challenge(CHALLENGE, PUSH_URL, None) is None
+    assert COUNTERS.error_codes == {"HTTP 401": 1, "TOKEN_ANSWER_INVALID": 1}
+    far = ScriptedUser([])
+    assert far.bearer_for_challenge('Bearer realm="https://auth.example.com/token"', PUSH_URL, None) is None
+    assert far.requests == [] and far.rows[0][:2] == ("GET", "token") and "not on loopback" in far.rows[0][2]
+    static = ScriptedUser([], auth="Bearer given", exchange=False)
+    assert static.bearer_for_challenge(CHALLENGE, PUSH_URL, "Bearer given") is None and static.requests == []
+    assert static.authorization_for(PUSH_URL) == "Bearer given"
+    assert ScriptedUser([]).bearer_for_challenge('Basic realm="x"', PUSH_URL, None) is None
