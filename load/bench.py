@@ -50,7 +50,8 @@ MAX_DURATION = 120.0
 MAX_COUNT = 100_000
 PUSH_NOTE = (
     "push = POST /blobs/uploads/ + PUT <Location>&digest= with the whole body streamed in 1 MiB slices "
-    "(monolithic, like real clients sending a whole blob); pull = GET verified by length and sha256."
+    "(monolithic, like real clients sending a whole blob); pull = GET verified by length and sha256; "
+    "dirty pages are flushed (sync) before every cell."
 )
 
 
@@ -109,6 +110,11 @@ def start_registries(stack: ExitStack, workers: int | None) -> dict[str, Registr
     return {OURS: ours, DISTRIBUTION: theirs}
 
 
+def settle() -> None:
+    """Flush dirty pages before a cell, so one registry's writeback never slows the next cell down."""
+    os.sync()
+
+
 def run_rows(registries: dict[str, RegistryProcess], pool: BlobPool, args: argparse.Namespace) -> list[Row]:
     """Every (size, concurrency) row: push then pull on both registries, alternating who goes first."""
     rows: list[Row] = []
@@ -124,8 +130,10 @@ def run_rows(registries: dict[str, RegistryProcess], pool: BlobPool, args: argpa
             for name in order
         }
         for name in order:
+            settle()
             pushes[name], stored[name] = run_push_cell(plans[name], pool)
         for name in order:
+            settle()
             pulls[name] = run_pull_cell(plans[name], stored[name])
         for name in order:
             delete_blobs(registries[name].url, repo, stored[name])
@@ -137,10 +145,11 @@ def run_rows(registries: dict[str, RegistryProcess], pool: BlobPool, args: argpa
 
 def run_memory(registries: dict[str, RegistryProcess], pool: BlobPool, size: int) -> dict[str, MemoryResult]:
     """Peak RSS around one `size` blob on each registry."""
-    return {
-        name: measure_memory(name, registry.url, registry.process.pid, pool=pool, size=size)
-        for name, registry in registries.items()
-    }
+    results = {}
+    for name, registry in registries.items():
+        settle()
+        results[name] = measure_memory(name, registry.url, registry.process.pid, pool=pool, size=size)
+    return results
 
 
 def problems(rows: Sequence[Row], memory: dict[str, MemoryResult]) -> list[str]:
