@@ -276,6 +276,14 @@ def parse_token_answer(body: bytes) -> tuple[str, float]:
 # ---- the per-user cache -----------------------------------------------------------------------------
 
 
+def normal_scope(scope: str) -> str:
+    """`type:name:actions` with its actions sorted and deduplicated (distribution sends `push,pull` too)."""
+    head, sep, actions = scope.rpartition(":")
+    if not sep or ":" not in head:
+        return scope
+    return f"{head}:{','.join(sorted({action for action in actions.split(',') if action}))}"
+
+
 @dataclass(frozen=True)
 class TokenKey:
     """What a token was asked for: realm, service and the scopes (sorted, so their order does not matter)."""
@@ -286,8 +294,8 @@ class TokenKey:
 
     @classmethod
     def of(cls, realm: str, service: str | None, scopes: tuple[str, ...]) -> TokenKey:
-        """The key for a request of `scopes` (duplicates dropped)."""
-        return cls(realm, service, tuple(sorted(set(scopes))))
+        """The key for a request of `scopes`, each in `normal_scope` form, duplicates dropped."""
+        return cls(realm, service, tuple(sorted({normal_scope(scope) for scope in scopes})))
 
 
 @dataclass

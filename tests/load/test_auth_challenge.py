@@ -16,6 +16,7 @@ from load.auth import (
     TokenKey,
     bearer_challenge,
     mount_scope,
+    normal_scope,
     parse_challenges,
     parse_token_answer,
     repository_of,
@@ -108,6 +109,14 @@ def test_token_answer_without_token_is_refused_without_quoting_it(body: bytes) -
     assert body.decode() not in str(caught.value) or not body
 
 
+def test_scopes_are_compared_with_sorted_actions() -> None:
+    assert normal_scope("repository:a/b:push,pull") == "repository:a/b:pull,push"
+    with_port = "repository:127.0.0.1:5000/a"
+    assert normal_scope(f"{with_port}:push,pull,push") == f"{with_port}:pull,push"
+    assert normal_scope("registry:catalog:*") == "registry:catalog:*"
+    assert normal_scope("odd") == "odd" and normal_scope("a:b") == "a:b"
+
+
 def test_repository_and_mount_scope_of_urls() -> None:
     assert repository_of("http://h/v2/a/b/c/blobs/uploads/123?x") == "a/b/c"
     assert repository_of("/v2/a/manifests/latest") == "a"
@@ -129,8 +138,9 @@ class Clock:
 def test_cache_expiry_routes_and_refetch_rules() -> None:
     clock = Clock()
     cache = TokenCache(clock)
-    key = TokenKey.of(REALM, "svc", ("repository:b:pull", "repository:a:pull,push", "repository:b:pull"))
+    key = TokenKey.of(REALM, "svc", ("repository:b:pull", "repository:a:push,pull", "repository:b:pull,pull"))
     assert key == TokenKey(REALM, "svc", ("repository:a:pull,push", "repository:b:pull"))
+    assert key == TokenKey.of(REALM, "svc", ("repository:b:pull", "repository:a:pull,push"))
     assert cache.get(key) is None and cache.key_for("a") is None and cache.should_fetch(key, None)
 
     cache.put(key, "tok-1", 100.0)
