@@ -28,7 +28,7 @@ from conformance.registries import (
     start_distribution,
     start_reference_server,
 )
-from load.bench_client import CellPlan, CellResult, delete_blobs, run_pull_cell, run_push_cell
+from load.bench_client import CellPlan, CellResult, delete_blobs, merge_into, run_pull_cell, run_push_cell
 from load.bench_memory import MemoryResult, measure_memory
 from load.bench_payload import DEFAULT_POOL_SIZE, BlobPool, Payload
 from load.bench_report import (
@@ -48,6 +48,7 @@ DEFAULT_SIZES = "4KiB,1MiB,32MiB,256MiB"
 DEFAULT_CONCURRENCY = "1,8"
 MAX_DURATION = 120.0
 MAX_COUNT = 100_000
+MAX_ROUNDS = 10
 PUSH_NOTE = (
     "push = POST /blobs/uploads/ + PUT <Location>&digest= with the whole body streamed in 1 MiB slices "
     "(monolithic, like real clients sending a whole blob); pull = GET verified by length and sha256; "
@@ -74,6 +75,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--concurrency", default=None, help=f"thread counts, comma-separated (default {DEFAULT_CONCURRENCY})")
     add("--duration", type=float, default=None, help="seconds per cell at most (default 4)")
     add("--count", type=int, default=None, help="operations per cell at most (default by size)")
+    add("--rounds", type=int, default=1, help="run the whole grid this many times, merged (default 1)")
     add("--memory-size", default=None, help="blob size for the memory check, 0 to skip (default 1GiB)")
     add("--workers", type=int, default=None, help="--workers passed to our server")
     add("--json", type=Path, default=None, help="write all figures to this JSON file")
@@ -91,6 +93,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args.duration = args.duration if args.duration is not None else (1.0 if quick else 4.0)
     if quick and args.count is None:
         args.count = 6
+    if not 1 <= args.rounds <= MAX_ROUNDS:
+        parser.error(f"--rounds must be in [1, {MAX_ROUNDS}]")
     if not 0 < args.duration <= MAX_DURATION:
         parser.error(f"--duration must be in (0, {MAX_DURATION:.0f}]")
     if args.count is not None and not 0 < args.count <= MAX_COUNT:
@@ -116,31 +120,40 @@ def settle() -> None:
 
 
 def run_rows(registries: dict[str, RegistryProcess], pool: BlobPool, args: argparse.Namespace) -> list[Row]:
-    """Every (size, concurrency) row: push then pull on both registries, alternating who goes first."""
-    rows: list[Row] = []
-    for number, (size, concurrency) in enumerate(itertools.product(args.sizes, args.concurrency)):
-        order = [OURS, DISTRIBUTION] if number % 2 == 0 else [DISTRIBUTION, OURS]
-        count = max(args.count or default_count(size), concurrency)
-        repo = f"bench/s{format_size(size).lower()}-c{concurrency}"
-        pushes: dict[str, CellResult] = {}
-        pulls: dict[str, CellResult] = {}
-        stored: dict[str, list[Payload]] = {}
-        plans = {
-            name: CellPlan(name, registries[name].url, repo, size, concurrency, count, args.duration)
-            for name in order
-        }
-        for name in order:
-            settle()
-            pushes[name], stored[name] = run_push_cell(plans[name], pool)
-        for name in order:
-            settle()
-            pulls[name] = run_pull_cell(plans[name], stored[name])
-        for name in order:
-            delete_blobs(registries[name].url, repo, stored[name])
-        rows.append(Row(size, concurrency, "push", pushes[OURS], pushes[DISTRIBUTION]))
-        rows.append(Row(size, concurrency, "pull", pulls[OURS], pulls[DISTRIBUTION]))
-        print(f"  done {format_size(size)} x{concurrency}", file=sys.stderr, flush=True)
-    return rows
+    """Every (size, concurrency) row, `--rounds` times: push then pull on both registries.
+
+    Who goes first alternates from row to row and from round to round; the cells of all rounds are
+    merged (all latencies, summed wall time), so noise from the shared machine is spread over both.
+    """
+    cells: dict[tuple[int, int, str, str], CellResult] = {}
+    grid = list(itertools.product(args.sizes, args.concurrency))
+    for round_number in range(args.rounds):
+        for number, (size, concurrency) in enumerate(grid):
+            first_ours = (number + round_number) % 2 == 0
+            order = [OURS, DISTRIBUTION] if first_ours else [DISTRIBUTION, OURS]
+            count = max(args.count or default_count(size), concurrency)
+            repo = f"bench/s{format_size(size).lower()}-c{concurrency}"
+            stored: dict[str, list[Payload]] = {}
+            plans = {
+                name: CellPlan(name, registries[name].url, repo, size, concurrency, count, args.duration)
+                for name in order
+            }
+            for name in order:
+                settle()
+                pushed, stored[name] = run_push_cell(plans[name], pool)
+                merge_into(cells, (size, concurrency, "push", name), pushed)
+            for name in order:
+                settle()
+                merge_into(cells, (size, concurrency, "pull", name), run_pull_cell(plans[name], stored[name]))
+            for name in order:
+                delete_blobs(registries[name].url, repo, stored[name])
+            print(f"  done {format_size(size)} x{concurrency} (round {round_number + 1}/{args.rounds})",
+                  file=sys.stderr, flush=True)
+    return [
+        Row(size, conc, op, cells[(size, conc, op, OURS)], cells[(size, conc, op, DISTRIBUTION)])
+        for size, conc in grid
+        for op in ("push", "pull")
+    ]
 
 
 def run_memory(registries: dict[str, RegistryProcess], pool: BlobPool, size: int) -> dict[str, MemoryResult]:
@@ -187,8 +200,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     targets = evaluate_targets(rows, memory)
     load_after = os.getloadavg()[0]
     print(PUSH_NOTE)
-    print(f"settings: duration {args.duration} s/cell, count {args.count or 'by size'}, our workers "
-          f"{args.workers or 'default'}; 1-min load average {load_before:.2f} before, {load_after:.2f} after")
+    print(f"settings: duration {args.duration} s/cell, count {args.count or 'by size'}, "
+          f"rounds {args.rounds}, our workers {args.workers or 'default'}; "
+          f"1-min load average {load_before:.2f} before, {load_after:.2f} after")
     print(render_table(rows))
     if memory:
         print()
@@ -208,7 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "load_average": {"before": load_before, "after": load_after},
             "settings": {
                 "sizes": args.sizes, "concurrency": args.concurrency, "duration": args.duration,
-                "count": args.count, "workers": args.workers, "memory_size": args.memory_size,
+                "count": args.count, "rounds": args.rounds, "workers": args.workers,
+                "memory_size": args.memory_size,
             },
             "rows": [row.as_json() for row in rows],
             "memory": {name: memory_json(result) for name, result in memory.items()},

@@ -54,6 +54,20 @@ class CellResult:
         return self.ops * self.size
 
 
+def merge_into(cells: dict[tuple[int, int, str, str], CellResult], key: tuple[int, int, str, str],
+               cell: CellResult) -> None:
+    """Add `cell` to the one stored under `key` (latencies joined, wall time, failures, verified summed)."""
+    existing = cells.get(key)
+    if existing is None:
+        cells[key] = cell
+        return
+    existing.latencies.extend(cell.latencies)
+    existing.wall_seconds += cell.wall_seconds
+    existing.failures += cell.failures
+    existing.verified += cell.verified
+    existing.first_error = existing.first_error or cell.first_error
+
+
 def _upload_url(base: str, location: str, digest: str) -> str:
     absolute = urllib.parse.urljoin(base + "/", location)
     separator = "&" if urllib.parse.urlsplit(absolute).query else "?"

@@ -29,7 +29,7 @@ def test_quick_benchmark_runs_both_registries_and_verifies_every_pull(tmp_path: 
     figures = tmp_path / "bench.json"
     completed = subprocess.run(
         [sys.executable, "-m", "load.bench", "--quick", "--sizes", "4KiB,20000", "--concurrency", "1,3",
-         "--count", "4", "--duration", "2", "--memory-size", "3MiB", "--json", str(figures)],
+         "--count", "4", "--duration", "2", "--rounds", "2", "--memory-size", "3MiB", "--json", str(figures)],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=150, check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
@@ -43,6 +43,7 @@ def test_quick_benchmark_runs_both_registries_and_verifies_every_pull(tmp_path: 
     assert "FAILURE" not in output
 
     document = json.loads(figures.read_text())
+    assert document["settings"]["rounds"] == 2
     rows = document["rows"]
     assert [(r["size"], r["concurrency"], r["op"]) for r in rows] == [
         (size, concurrency, op) for size in (4096, 20000) for concurrency in (1, 3) for op in ("push", "pull")
@@ -52,8 +53,9 @@ def test_quick_benchmark_runs_both_registries_and_verifies_every_pull(tmp_path: 
             cell = row[registry]
             assert set(cell) == CELL_KEYS
             assert cell["failures"] == 0, cell["first_error"]
-            assert cell["ops"] >= row["concurrency"]
-            assert cell["ops"] <= max(4, row["concurrency"])
+            # two rounds merged: each round runs at least one operation per thread and at most --count
+            assert cell["ops"] >= 2 * row["concurrency"]
+            assert cell["ops"] <= 2 * max(4, row["concurrency"])
             assert cell["mb_per_s"] > 0 and cell["ops_per_s"] > 0
             assert 0 < cell["p50_ms"] <= cell["p95_ms"]
             if row["op"] == "pull":
