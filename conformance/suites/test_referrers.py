@@ -16,6 +16,7 @@ from the list.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -167,10 +168,38 @@ def _push_referrer(client: RegistryClient, repo: str, manifest: Manifest, cleanu
     return response
 
 
-@pytest.mark.spec("end-12a", REFERRERS)
-@pytest.mark.level("MUST")
-@pytest.mark.feature("referrers")
-def test_referrers_of_a_manifest_without_referrers_is_an_empty_index(
+@dataclass(frozen=True)
+class _Referrers:
+    """The fixtures every referrers check works with, and the setup steps they share."""
+
+    client: RegistryClient
+    repo: str
+    content: random.Random
+    cleanup: Cleanup
+    supported: bool
+    capabilities: Capabilities
+
+    def require_api(self) -> None:
+        """Skip as unsupported when the registry has no referrers API."""
+        _require_api(self.supported, self.capabilities)
+
+    def push_subject(self) -> Manifest:
+        return _push_subject(self.client, self.repo, self.content, self.cleanup)
+
+    def push_referrer(self, manifest: Manifest) -> Response:
+        return _push_referrer(self.client, self.repo, manifest, self.cleanup)
+
+    def push_referrers(self, manifests: list[Manifest]) -> None:
+        for manifest in manifests:
+            self.push_referrer(manifest)
+
+    def entries_of(self, digest: str, what: str) -> list[dict[str, Any]]:
+        """Every descriptor the referrers list of `digest` holds, across all its pages."""
+        return _all_entries(self.client, self.client.referrers(self.repo, digest), what)
+
+
+@pytest.fixture
+def api(
     client: RegistryClient,
     *,
     repo: str,
@@ -178,10 +207,18 @@ def test_referrers_of_a_manifest_without_referrers_is_an_empty_index(
     cleanup: Cleanup,
     referrers_supported: bool,
     capabilities: Capabilities,
-) -> None:
-    _require_api(referrers_supported, capabilities)
-    subject = _push_subject(client, repo, content, cleanup)
-    response = client.referrers(repo, subject.digest)
+) -> _Referrers:
+    """The referrers checks' fixtures in one place."""
+    return _Referrers(client, repo, content, cleanup, referrers_supported, capabilities)
+
+
+@pytest.mark.spec("end-12a", REFERRERS)
+@pytest.mark.level("MUST")
+@pytest.mark.feature("referrers")
+def test_referrers_of_a_manifest_without_referrers_is_an_empty_index(api: _Referrers) -> None:
+    api.require_api()
+    subject = api.push_subject()
+    response = api.client.referrers(api.repo, subject.digest)
     document = _index(response, "referrers of a manifest without referrers")
     must(
         document["manifests"] == [],
@@ -196,18 +233,11 @@ def test_referrers_of_a_manifest_without_referrers_is_an_empty_index(
 @pytest.mark.spec("end-12a", REFERRERS, SUBJECT_PUSH)
 @pytest.mark.level("MUST")
 @pytest.mark.feature("referrers", "subject")
-def test_referrers_list_each_referrer_with_its_descriptor_fields(
-    client: RegistryClient,
-    *,
-    repo: str,
-    content: random.Random,
-    cleanup: Cleanup,
-    referrers_supported: bool,
-    capabilities: Capabilities,
-) -> None:
-    _require_api(referrers_supported, capabilities)
-    subject = _push_subject(client, repo, content, cleanup)
-    other_subject = _push_subject(client, repo, content, cleanup)
+def test_referrers_list_each_referrer_with_its_descriptor_fields(api: _Referrers) -> None:
+    api.require_api()
+    content = api.content
+    subject = api.push_subject()
+    other_subject = api.push_subject()
     child = artifact_manifest(content, blob_size=16)
     referrers = [
         image_manifest(content, layer_size=16, subject=subject),
@@ -225,32 +255,23 @@ def test_referrers_list_each_referrer_with_its_descriptor_fields(
         ),
     ]
     unrelated = [image_manifest(content, layer_size=16), referrer(other_subject, content)]
-    for manifest in [*referrers, *unrelated]:
-        _push_referrer(client, repo, manifest, cleanup)
-    entries = _all_entries(client, client.referrers(repo, subject.digest), "referrers of the subject")
+    api.push_referrers([*referrers, *unrelated])
+    entries = api.entries_of(subject.digest, "referrers of the subject")
     _check_entries(entries, referrers, "referrers of the subject")
 
 
 @pytest.mark.spec("end-12b", REFERRERS)
 @pytest.mark.level("SHOULD")
 @pytest.mark.feature("referrers")
-def test_artifact_type_filter_returns_only_that_type(
-    client: RegistryClient,
-    *,
-    repo: str,
-    content: random.Random,
-    cleanup: Cleanup,
-    referrers_supported: bool,
-    capabilities: Capabilities,
-) -> None:
-    _require_api(referrers_supported, capabilities)
-    subject = _push_subject(client, repo, content, cleanup)
+def test_artifact_type_filter_returns_only_that_type(api: _Referrers) -> None:
+    api.require_api()
+    content, capabilities = api.content, api.capabilities
+    subject = api.push_subject()
     signatures = [referrer(subject, content, artifact_type=SIGNATURE_ARTIFACT_TYPE) for _ in range(2)]
     sbom = artifact_manifest(content, artifact_type=SBOM_ARTIFACT_TYPE, subject=subject, blob_size=16)
-    for manifest in [*signatures, sbom]:
-        _push_referrer(client, repo, manifest, cleanup)
-    response = client.referrers(repo, subject.digest, artifact_type=SIGNATURE_ARTIFACT_TYPE)
-    entries = _all_entries(client, response, "referrers?artifactType=")
+    api.push_referrers([*signatures, sbom])
+    response = api.client.referrers(api.repo, subject.digest, artifact_type=SIGNATURE_ARTIFACT_TYPE)
+    entries = _all_entries(api.client, response, "referrers?artifactType=")
     applied = [value.lower() for value in header_values(response, "oci-filters-applied")]
     if "artifacttype" not in applied:
         _check_entries(entries, [*signatures, sbom], "referrers?artifactType= without OCI-Filters-Applied")
@@ -268,31 +289,23 @@ def test_artifact_type_filter_returns_only_that_type(
 @pytest.mark.spec("end-12a", REFERRERS, "RFC 5988")
 @pytest.mark.level("MUST")
 @pytest.mark.feature("referrers")
-def test_referrers_pages_walk_to_the_full_list(
-    client: RegistryClient,
-    *,
-    repo: str,
-    content: random.Random,
-    cleanup: Cleanup,
-    referrers_supported: bool,
-    capabilities: Capabilities,
-) -> None:
-    _require_api(referrers_supported, capabilities)
-    subject = _push_subject(client, repo, content, cleanup)
+def test_referrers_pages_walk_to_the_full_list(api: _Referrers) -> None:
+    api.require_api()
+    content = api.content
+    subject = api.push_subject()
     payload = random_blob(content, 16, media_type=ARTIFACT_BLOB_TYPE)
     for blob in (payload, empty_json_blob()):
-        client.push_blob(repo, blob)
-        cleanup.blob(repo, blob.digest)
+        api.client.push_blob(api.repo, blob)
+        api.cleanup.blob(api.repo, blob.digest)
     referrers = [
         artifact_manifest(
             content, blobs=[payload], subject=subject, annotations={"org.example.index": str(number)}
         )
         for number in range(12)
     ]
-    for manifest in referrers:
-        _push_referrer(client, repo, manifest, cleanup)
-    first = client.referrers(repo, subject.digest)
-    entries = _all_entries(client, first, "referrers (12 of them)")
+    api.push_referrers(referrers)
+    first = api.client.referrers(api.repo, subject.digest)
+    entries = _all_entries(api.client, first, "referrers (12 of them)")
     if not first.headers.get_list("link"):
         note("all 12 referrers came in one response (no Link): pagination not exercised")
     _check_entries(entries, referrers, "referrers (12 of them)")
@@ -302,39 +315,22 @@ def test_referrers_pages_walk_to_the_full_list(
 @pytest.mark.level("MUST")
 @pytest.mark.feature("referrers")
 @pytest.mark.parametrize("digest", ["sha256:abc", "not-a-digest", "sha256:" + "G" * 64])
-def test_referrers_of_a_malformed_digest_is_400(
-    digest: str,
-    client: RegistryClient,
-    *,
-    repo: str,
-    content: random.Random,
-    cleanup: Cleanup,
-    referrers_supported: bool,
-    capabilities: Capabilities,
-) -> None:
-    _require_api(referrers_supported, capabilities)
-    _push_subject(client, repo, content, cleanup)
-    response = client.referrers(repo, digest)
+def test_referrers_of_a_malformed_digest_is_400(digest: str, api: _Referrers) -> None:
+    api.require_api()
+    api.push_subject()
+    response = api.client.referrers(api.repo, digest)
     check_error_response(response, (400,), (), f"referrers of the malformed digest {digest!r}", ref=REFERRERS)
 
 
 @pytest.mark.spec("end-12a", REFERRERS, SUBJECT_PUSH, "spec.md#push")
 @pytest.mark.level("MUST")
 @pytest.mark.feature("referrers", "subject_missing")
-def test_referrers_of_a_missing_subject_list_its_referrer(
-    client: RegistryClient,
-    *,
-    repo: str,
-    content: random.Random,
-    cleanup: Cleanup,
-    referrers_supported: bool,
-    capabilities: Capabilities,
-) -> None:
-    _require_api(referrers_supported, capabilities)
-    ghost = Descriptor(mt.OCI_MANIFEST, digest_bytes(content.randbytes(32)), 321)
-    artifact = referrer(ghost, content)
-    _push_referrer(client, repo, artifact, cleanup)
-    entries = _all_entries(client, client.referrers(repo, ghost.digest), "referrers of a missing subject")
+def test_referrers_of_a_missing_subject_list_its_referrer(api: _Referrers) -> None:
+    api.require_api()
+    ghost = Descriptor(mt.OCI_MANIFEST, digest_bytes(api.content.randbytes(32)), 321)
+    artifact = referrer(ghost, api.content)
+    api.push_referrer(artifact)
+    entries = api.entries_of(ghost.digest, "referrers of a missing subject")
     _check_entries(entries, [artifact], "referrers of a missing subject")
 
 
@@ -343,26 +339,16 @@ def test_referrers_of_a_missing_subject_list_its_referrer(
 @pytest.mark.feature("referrers", "manifest_delete")
 @pytest.mark.content_management
 @pytest.mark.deletes
-def test_deleted_referrer_leaves_the_list(
-    client: RegistryClient,
-    *,
-    repo: str,
-    content: random.Random,
-    cleanup: Cleanup,
-    referrers_supported: bool,
-    capabilities: Capabilities,
-    registry_config: RunConfig,
-) -> None:
-    _require_api(referrers_supported, capabilities)
-    subject = _push_subject(client, repo, content, cleanup)
-    kept, dropped = referrer(subject, content), referrer(subject, content)
-    for manifest in (kept, dropped):
-        _push_referrer(client, repo, manifest, cleanup)
-    deleted = client.manifest_delete(repo, dropped.digest)
+def test_deleted_referrer_leaves_the_list(api: _Referrers, registry_config: RunConfig) -> None:
+    api.require_api()
+    subject = api.push_subject()
+    kept, dropped = referrer(subject, api.content), referrer(subject, api.content)
+    api.push_referrers([kept, dropped])
+    deleted = api.client.manifest_delete(api.repo, dropped.digest)
     if deleted.status_code in (400, 405):
         unsupported(f"manifest_delete: DELETE by digest answered {deleted.status_code}")
     must(deleted.status_code == 202, f"{deleted.describe()}, expected 202", ref="spec.md#deleting-manifests")
-    entries = _all_entries(client, client.referrers(repo, subject.digest), "referrers after a delete")
+    entries = api.entries_of(subject.digest, "referrers after a delete")
     if not registry_config.enabled("atomic_delete"):
         note(f"deletes declared non-atomic; referrers now: {[entry['digest'] for entry in entries]}")
         return
@@ -374,17 +360,11 @@ def test_deleted_referrer_leaves_the_list(
 @pytest.mark.push
 @pytest.mark.feature("subject")
 def test_subject_push_answers_oci_subject_exactly_when_the_api_exists(
-    client: RegistryClient,
-    *,
-    repo: str,
-    content: random.Random,
-    cleanup: Cleanup,
-    referrers_supported: bool,
-    registry_config: RunConfig,
+    api: _Referrers, registry_config: RunConfig
 ) -> None:
-    subject = _push_subject(client, repo, content, cleanup)
-    response = _push_referrer(client, repo, referrer(subject, content), cleanup)
-    api = referrers_supported if registry_config.enabled("referrers") else None
-    check_subject_header(response, subject.digest, api)
-    index = image_index([artifact_manifest(content, blob_size=16)], subject=subject)
-    check_subject_header(_push_referrer(client, repo, index, cleanup), subject.digest, api)
+    subject = api.push_subject()
+    response = api.push_referrer(referrer(subject, api.content))
+    api_exists = api.supported if registry_config.enabled("referrers") else None
+    check_subject_header(response, subject.digest, api_exists)
+    index = image_index([artifact_manifest(api.content, blob_size=16)], subject=subject)
+    check_subject_header(api.push_referrer(index), subject.digest, api_exists)
