@@ -11,6 +11,7 @@ repository that does not exist: 404 (the error table's code is `NAME_UNKNOWN`).
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 import pytest
 
@@ -68,21 +69,66 @@ def _tags_of(response: Response, repo: str, what: str) -> list[str]:
 
 def _full_list(client: RegistryClient, repo: str) -> list[str]:
     """Every tag of `repo` in the registry's order (walking `Link`s if the registry pages unasked)."""
-    first = client.tags_list(repo)
-    tags = _tags_of(first, repo, "tags/list")
-    for page in walk_pages(client, first, "tags/list", ref=TAGS)[1:]:
-        tags += _tags_of(page, repo, "tags/list (next page)")
+    return _tags_from(client, client.tags_list(repo), repo, "tags/list")
+
+
+def _tags_from(client: RegistryClient, first: Response, repo: str, what: str) -> list[str]:
+    """The tags of `first` and of every page its `Link` chain leads to."""
+    tags = _tags_of(first, repo, what)
+    for page in walk_pages(client, first, what, ref=TAGS)[1:]:
+        tags += _tags_of(page, repo, f"{what} (next page)")
     return tags
+
+
+def _push_image(
+    client: RegistryClient, repo: str, image: Manifest, cleanup: Cleanup, tags: list[str | None]
+) -> None:
+    """Push `image` (children first) under each of `tags` (None: by digest), registered for cleanup."""
+    push_children(client, repo, image, cleanup)
+    for tag in tags:
+        client.push_manifest(repo, tag, image)
+    cleanup.manifest(repo, image.digest)
+
+
+def _check_unknown_repository(response: Response, what: str) -> None:
+    """A 404 for a repository the registry does not know; the error table's code is `NAME_UNKNOWN`."""
+    check_error_response(response, (404,), ("NAME_UNKNOWN",), what, ref=TAGS, code_level="should")
+
+
+@dataclass(frozen=True)
+class _TagRepo:
+    """The fixtures of a tag-list check that pushes its own tags."""
+
+    client: RegistryClient
+    repo: str
+    content: random.Random
+    cleanup: Cleanup
+
+    def push_tagged(self) -> list[str]:
+        """Push one image under the eight tags of `_tag_set`; the tags."""
+        return _push_tagged(self.client, self.repo, self.content, self.cleanup)[1]
+
+    def full_list(self) -> list[str]:
+        return _full_list(self.client, self.repo)
+
+    def page(self, what: str, *, n: int | None = None, last: str | None = None) -> tuple[Response, list[str]]:
+        """`GET tags/list?n=&last=`: the response and its tags."""
+        response = self.client.tags_list(self.repo, n=n, last=last)
+        return response, _tags_of(response, self.repo, what)
+
+
+@pytest.fixture
+def tagged(client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup) -> _TagRepo:
+    """The tag-list checks' fixtures in one place."""
+    return _TagRepo(client, repo, content, cleanup)
 
 
 @pytest.mark.spec("end-8a", TAGS)
 @pytest.mark.level("MUST")
 @pytest.mark.writes
-def test_tag_list_names_the_repository_and_every_tag_in_order(
-    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup
-) -> None:
-    _, tags = _push_tagged(client, repo, content, cleanup)
-    listed = _full_list(client, repo)
+def test_tag_list_names_the_repository_and_every_tag_in_order(tagged: _TagRepo) -> None:
+    tags = tagged.push_tagged()
+    listed = tagged.full_list()
     must(
         sorted(listed) == sorted(tags),
         f"tags/list lists {sorted(listed)}, the repository has {sorted(tags)}",
@@ -95,13 +141,10 @@ def test_tag_list_names_the_repository_and_every_tag_in_order(
 @pytest.mark.spec("end-8b", TAGS)
 @pytest.mark.level("MUST")
 @pytest.mark.writes
-def test_n_returns_the_first_n_tags_or_a_link(
-    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup
-) -> None:
-    _, tags = _push_tagged(client, repo, content, cleanup)
-    full = _full_list(client, repo)
-    response = client.tags_list(repo, n=3)
-    page = _tags_of(response, repo, "tags/list?n=3")
+def test_n_returns_the_first_n_tags_or_a_link(tagged: _TagRepo) -> None:
+    tags = tagged.push_tagged()
+    full = tagged.full_list()
+    response, page = tagged.page("tags/list?n=3", n=3)
     has_link = bool(response.headers.get_list("link"))
     must(len(page) <= 3, f"tags/list?n=3 returned {len(page)} tags: {page}", ref=TAGS)
     must(
@@ -119,32 +162,29 @@ def test_n_returns_the_first_n_tags_or_a_link(
 @pytest.mark.spec("end-8b", TAGS)
 @pytest.mark.level("MUST")
 @pytest.mark.writes
-def test_last_returns_only_tags_strictly_after_it(
-    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup
-) -> None:
-    _push_tagged(client, repo, content, cleanup)
-    full = _full_list(client, repo)
+def test_last_returns_only_tags_strictly_after_it(tagged: _TagRepo) -> None:
+    tagged.push_tagged()
+    full = tagged.full_list()
     last = full[3]
-    without_n = _tags_of(client.tags_list(repo, last=last), repo, f"tags/list?last={last}")
+    _, without_n = tagged.page(f"tags/list?last={last}", last=last)
     must(
         without_n and without_n == full[4 : 4 + len(without_n)],
         f"tags/list?last={last} returned {without_n}, expected the tags after it: {full[4:]}",
         ref=TAGS,
     )
-    with_n = _tags_of(client.tags_list(repo, n=2, last=last), repo, f"tags/list?n=2&last={last}")
+    _, with_n = tagged.page(f"tags/list?n=2&last={last}", n=2, last=last)
     must(with_n == full[4:6], f"tags/list?n=2&last={last} returned {with_n}, expected {full[4:6]}", ref=TAGS)
 
 
 @pytest.mark.spec("end-8b", TAGS, "RFC 5988")
 @pytest.mark.level("MUST")
 @pytest.mark.writes
-def test_pagination_walk_returns_every_tag_once(
-    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup
-) -> None:
-    _, tags = _push_tagged(client, repo, content, cleanup)
+def test_pagination_walk_returns_every_tag_once(tagged: _TagRepo) -> None:
+    client, repo = tagged.client, tagged.repo
+    tags = tagged.push_tagged()
     size = 3
-    first = client.tags_list(repo, n=size)
-    pages = [_tags_of(first, repo, f"tags/list?n={size}")]
+    first, first_page = tagged.page(f"tags/list?n={size}", n=size)
+    pages = [first_page]
     if first.headers.get_list("link"):
         for response in walk_pages(client, first, "tags/list pagination", ref=TAGS)[1:]:
             pages.append(_tags_of(response, repo, f"tags/list page {len(pages) + 1}"))
@@ -152,7 +192,7 @@ def test_pagination_walk_returns_every_tag_once(
     else:
         while len(pages[-1]) == size and len(pages) <= len(tags):
             last = pages[-1][-1]
-            pages.append(_tags_of(client.tags_list(repo, n=size, last=last), repo, f"tags/list?last={last}"))
+            pages.append(tagged.page(f"tags/list?last={last}", n=size, last=last)[1])
         note(f"tags/list gives no Link: walked {len(pages)} pages with n/last")
     walked = [tag for page in pages for tag in page]
     must(all(len(page) <= size for page in pages), f"a page holds more than n={size} tags: {pages}", ref=TAGS)
@@ -172,12 +212,9 @@ def test_pagination_walk_returns_every_tag_once(
 @pytest.mark.spec("end-8b", TAGS)
 @pytest.mark.level("MUST")
 @pytest.mark.writes
-def test_n_zero_returns_an_empty_list_without_link(
-    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup
-) -> None:
-    _push_tagged(client, repo, content, cleanup)
-    response = client.tags_list(repo, n=0)
-    page = _tags_of(response, repo, "tags/list?n=0")
+def test_n_zero_returns_an_empty_list_without_link(tagged: _TagRepo) -> None:
+    tagged.push_tagged()
+    response, page = tagged.page("tags/list?n=0", n=0)
     must(page == [], f"tags/list?n=0 returned {page}, expected an empty list", ref=TAGS)
     must(
         not response.headers.get_list("link"),
@@ -189,15 +226,10 @@ def test_n_zero_returns_an_empty_list_without_link(
 @pytest.mark.spec("end-8b", TAGS)
 @pytest.mark.level("MUST")
 @pytest.mark.writes
-def test_n_larger_than_the_total_returns_every_tag(
-    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup
-) -> None:
-    _, tags = _push_tagged(client, repo, content, cleanup)
-    response = client.tags_list(repo, n=1000)
-    page = _tags_of(response, repo, "tags/list?n=1000")
-    if response.headers.get_list("link"):
-        for extra in walk_pages(client, response, "tags/list?n=1000", ref=TAGS)[1:]:
-            page += _tags_of(extra, repo, "tags/list?n=1000 (next page)")
+def test_n_larger_than_the_total_returns_every_tag(tagged: _TagRepo) -> None:
+    tags = tagged.push_tagged()
+    response = tagged.client.tags_list(tagged.repo, n=1000)
+    page = _tags_from(tagged.client, response, tagged.repo, "tags/list?n=1000")
     must(
         sorted(page) == sorted(tags),
         f"tags/list?n=1000 returned {sorted(page)}, expected {sorted(tags)}",
@@ -208,13 +240,10 @@ def test_n_larger_than_the_total_returns_every_tag(
 @pytest.mark.spec("end-8b", TAGS)
 @pytest.mark.level("MUST")
 @pytest.mark.writes
-def test_last_equal_to_the_final_tag_returns_nothing(
-    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup
-) -> None:
-    _push_tagged(client, repo, content, cleanup)
-    final = _full_list(client, repo)[-1]
-    response = client.tags_list(repo, n=5, last=final)
-    page = _tags_of(response, repo, f"tags/list?n=5&last={final}")
+def test_last_equal_to_the_final_tag_returns_nothing(tagged: _TagRepo) -> None:
+    tagged.push_tagged()
+    final = tagged.full_list()[-1]
+    response, page = tagged.page(f"tags/list?n=5&last={final}", n=5, last=final)
     must(page == [], f"tags/list?last={final} (the final tag) returned {page}", ref=TAGS)
     should(not response.headers.get_list("link"), "a Link header points past the final tag", ref=TAGS)
 
@@ -223,14 +252,7 @@ def test_last_equal_to_the_final_tag_returns_nothing(
 @pytest.mark.level("MUST")
 def test_tag_list_of_a_missing_repository_is_404(client: RegistryClient, repo: str) -> None:
     response = client.tags_list(f"{repo}/never-pushed")
-    check_error_response(
-        response,
-        (404,),
-        ("NAME_UNKNOWN",),
-        "tags/list of a repository that does not exist",
-        ref=TAGS,
-        code_level="should",
-    )
+    _check_unknown_repository(response, "tags/list of a repository that does not exist")
 
 
 @pytest.mark.spec("end-8a", "end-9", TAGS, "spec.md#deleting-manifests")
@@ -253,10 +275,7 @@ def test_tag_list_reflects_manifest_deletes(
     second = image_manifest(content, layer_size=32)
     suffix = f"{content.getrandbits(16):04x}"
     for image, names in ((first, ("one-a", "one-b")), (second, ("two",))):
-        push_children(client, repo, image, cleanup)
-        for name in names:
-            client.push_manifest(repo, f"{name}-{suffix}", image)
-        cleanup.manifest(repo, image.digest)
+        _push_image(client, repo, image, cleanup, [f"{name}-{suffix}" for name in names])
     deleted = client.manifest_delete(repo, first.digest)
     if deleted.status_code in (400, 405):
         capabilities.record(
@@ -280,14 +299,7 @@ def test_tag_list_reflects_manifest_deletes(
     )
     emptied = client.tags_list(repo)
     if emptied.status_code == 404:
-        check_error_response(
-            emptied,
-            (404,),
-            ("NAME_UNKNOWN",),
-            "tags/list of an emptied repository",
-            ref=TAGS,
-            code_level="should",
-        )
+        _check_unknown_repository(emptied, "tags/list of an emptied repository")
         note("a repository without manifests is reported as unknown (404)")
         return
     must(
@@ -300,23 +312,12 @@ def test_tag_list_reflects_manifest_deletes(
 @pytest.mark.spec("end-8a", TAGS)
 @pytest.mark.level("SHOULD")
 @pytest.mark.writes
-def test_tag_list_of_a_repository_without_tags_is_empty(
-    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup
-) -> None:
-    image = image_manifest(content, layer_size=32)
-    push_children(client, repo, image, cleanup)
-    client.push_manifest(repo, None, image)
-    cleanup.manifest(repo, image.digest)
-    response = client.tags_list(repo)
+def test_tag_list_of_a_repository_without_tags_is_empty(tagged: _TagRepo) -> None:
+    image = image_manifest(tagged.content, layer_size=32)
+    _push_image(tagged.client, tagged.repo, image, tagged.cleanup, [None])
+    response = tagged.client.tags_list(tagged.repo)
     if response.status_code == 404:
-        check_error_response(
-            response,
-            (404,),
-            ("NAME_UNKNOWN",),
-            "tags/list of an untagged repository",
-            ref=TAGS,
-            code_level="should",
-        )
+        _check_unknown_repository(response, "tags/list of an untagged repository")
         should(
             False,
             f"{response.describe()}: the repository holds a manifest (pushed by digest), so its tag "
@@ -324,5 +325,5 @@ def test_tag_list_of_a_repository_without_tags_is_empty(
             ref=TAGS,
         )
         return
-    tags = _tags_of(response, repo, "tags/list of a repository with only untagged manifests")
+    tags = _tags_of(response, tagged.repo, "tags/list of a repository with only untagged manifests")
     must(tags == [], f"tags/list of a repository without tags lists {tags}", ref=TAGS)
