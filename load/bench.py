@@ -52,6 +52,7 @@ MAX_ROUNDS = 10
 PUSH_NOTE = (
     "push = POST /blobs/uploads/ + PUT <Location>&digest= with the whole body streamed in 1 MiB slices "
     "(monolithic, like real clients sending a whole blob); pull = GET verified by length and sha256; "
+    "client: http.client, one persistent connection per thread, zero-copy bodies, same for both; "
     "dirty pages are flushed (sync) before every cell."
 )
 

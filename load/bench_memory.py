@@ -14,9 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from load.bench_client import TIMEOUT, pull_blob, push_blob
+from load.bench_client import RegistryConnection
 from load.bench_payload import BlobPool
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -126,10 +124,10 @@ def measure_memory(
         time.sleep(idle)
         before = sampler.peak()
         sampler.reset()
-        with httpx.Client(timeout=TIMEOUT) as client:
+        with RegistryConnection(base) as connection:
             try:
-                push_blob(client, base, repo, pool, payload)
-                pull_blob(client, base, repo, payload)
+                connection.push(repo, pool, payload)
+                connection.pull(repo, payload)
                 verified = True
             except Exception as exc:  # the figure is reported with the error, never hidden
                 error = f"{type(exc).__name__}: {exc}"

@@ -4,7 +4,8 @@
 pool generated once. Every blob ends with a unique 16-byte suffix, so no two uploads share a digest
 (a registry cannot skip work by deduplicating), while the hash of the shared body before the suffix is
 computed once per size and copied: the client's digest costs nothing per upload.
-Bodies are produced as an iterator of 1 MiB slices, the way a streaming client sends them.
+Bodies are produced as an iterator of 1 MiB memoryview slices of the pool (no copies), the way a
+streaming client sends them.
 """
 
 from __future__ import annotations
@@ -71,17 +72,7 @@ class BlobPool:
         digest.update(suffix)
         return Payload(size=size, digest="sha256:" + digest.hexdigest(), suffix=suffix)
 
-    def slices(self, payload: Payload) -> Iterator[bytes]:
-        """The blob's bytes as slices of at most 1 MiB (the suffix rides on the last one)."""
-        pending: memoryview | None = None
-        for piece in self._body_slices(self._body_length(payload.size)):
-            if pending is not None:
-                yield bytes(pending)
-            pending = piece
-        if pending is None:
-            yield payload.suffix
-        elif len(pending) + len(payload.suffix) <= SLICE:
-            yield bytes(pending) + payload.suffix
-        else:
-            yield bytes(pending)
-            yield payload.suffix
+    def slices(self, payload: Payload) -> Iterator[memoryview | bytes]:
+        """The blob's bytes as slices of at most 1 MiB: views of the pool (no copies), then the suffix."""
+        yield from self._body_slices(self._body_length(payload.size))
+        yield payload.suffix
