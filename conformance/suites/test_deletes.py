@@ -12,6 +12,7 @@ after" checks into notes."""
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 import pytest
 
@@ -25,7 +26,7 @@ from conformance.checks.documents import (
     push_children,
 )
 from conformance.client import RegistryClient, Response
-from conformance.content import image_manifest, random_blob
+from conformance.content import Blob, Manifest, image_manifest, random_blob
 from conformance.fixtures import Cleanup
 from conformance.options import RunConfig
 from conformance.spec.digests import digest_bytes
@@ -65,10 +66,50 @@ def _accepted_or_unsupported(
     capabilities.record(feature, True, "DELETE answered 202", evidence=response.describe(), source="deletes")
 
 
-@pytest.mark.spec("end-9", TAG_DELETE)
-@pytest.mark.level("MUST")
-@pytest.mark.feature("tag_delete")
-def test_tag_delete_removes_only_that_tag(
+def _check_unknown_not_deleted(
+    response: Response,
+    feature: str,
+    capabilities: Capabilities,
+    *,
+    codes: tuple[str, ...],
+    what: str,
+    never_existed: str,
+    ref: str,
+) -> None:
+    """A DELETE of something that does not exist: never 202; 400/405 when deletes are off, else 404."""
+    must(response.status_code != 202, f"{response.describe()}: 202 {never_existed}", ref=ref)
+    if response.status_code in (400, 405):
+        _accepted_or_unsupported(response, feature, capabilities, ref, record=False)
+    check_error_response(response, (404,), codes, what, ref=ref, code_level="should")
+
+
+@dataclass(frozen=True)
+class _Store:
+    """The fixtures a delete check works with, and the pushes it sets up with."""
+
+    client: RegistryClient
+    repo: str
+    content: random.Random
+    cleanup: Cleanup
+    config: RunConfig
+    capabilities: Capabilities
+
+    def push_image(self, image: Manifest, tags: list[str]) -> None:
+        """`image` pushed (children first) under each of `tags`; its manifest is registered for cleanup."""
+        push_children(self.client, self.repo, image, self.cleanup)
+        for tag in tags:
+            self.client.push_manifest(self.repo, tag, image)
+        self.cleanup.manifest(self.repo, image.digest)
+
+    def push_blob(self, size: int) -> Blob:
+        blob = random_blob(self.content, size)
+        self.client.push_blob(self.repo, blob)
+        self.cleanup.blob(self.repo, blob.digest)
+        return blob
+
+
+@pytest.fixture
+def store(
     client: RegistryClient,
     *,
     repo: str,
@@ -76,15 +117,21 @@ def test_tag_delete_removes_only_that_tag(
     cleanup: Cleanup,
     registry_config: RunConfig,
     capabilities: Capabilities,
-) -> None:
+) -> _Store:
+    """The delete checks' fixtures in one place."""
+    return _Store(client, repo, content, cleanup, registry_config, capabilities)
+
+
+@pytest.mark.spec("end-9", TAG_DELETE)
+@pytest.mark.level("MUST")
+@pytest.mark.feature("tag_delete")
+def test_tag_delete_removes_only_that_tag(store: _Store) -> None:
+    client, repo, registry_config, capabilities = store.client, store.repo, store.config, store.capabilities
     capabilities.require("tag_delete")
-    image = image_manifest(content, layer_size=32)
-    push_children(client, repo, image, cleanup)
-    doomed, kept = (f"{name}-{content.getrandbits(24):06x}" for name in ("doomed", "kept"))
-    for tag in (doomed, kept):
-        client.push_manifest(repo, tag, image)
-    cleanup.tag(repo, kept)
-    cleanup.manifest(repo, image.digest)
+    image = image_manifest(store.content, layer_size=32)
+    doomed, kept = (f"{name}-{store.content.getrandbits(24):06x}" for name in ("doomed", "kept"))
+    store.push_image(image, [doomed, kept])
+    store.cleanup.tag(repo, kept)
     _accepted_or_unsupported(client.manifest_delete(repo, doomed), "tag_delete", capabilities, TAG_DELETE)
     check_gone(client.manifest_get(repo, doomed), registry_config, "GET of the deleted tag", ref=TAG_DELETE)
     check_manifest_served(client.manifest_get(repo, image.digest), image, registry_config, ref=TAG_DELETE)
@@ -103,22 +150,12 @@ def test_tag_delete_removes_only_that_tag(
 @pytest.mark.spec("end-9", MANIFEST_DELETE)
 @pytest.mark.level("MUST")
 @pytest.mark.feature("manifest_delete")
-def test_manifest_delete_removes_the_digest_and_every_tag(
-    client: RegistryClient,
-    *,
-    repo: str,
-    content: random.Random,
-    cleanup: Cleanup,
-    registry_config: RunConfig,
-    capabilities: Capabilities,
-) -> None:
+def test_manifest_delete_removes_the_digest_and_every_tag(store: _Store) -> None:
+    client, repo, registry_config, capabilities = store.client, store.repo, store.config, store.capabilities
     capabilities.require("manifest_delete")
-    image = image_manifest(content, layer_size=32)
-    push_children(client, repo, image, cleanup)
-    tags = [f"gone{index}-{content.getrandbits(24):06x}" for index in range(2)]
-    for tag in tags:
-        client.push_manifest(repo, tag, image)
-    cleanup.manifest(repo, image.digest)
+    image = image_manifest(store.content, layer_size=32)
+    tags = [f"gone{index}-{store.content.getrandbits(24):06x}" for index in range(2)]
+    store.push_image(image, tags)
     _accepted_or_unsupported(
         client.manifest_delete(repo, image.digest), "manifest_delete", capabilities, MANIFEST_DELETE
     )
@@ -138,20 +175,13 @@ def test_manifest_delete_removes_the_digest_and_every_tag(
 @pytest.mark.spec("end-10", BLOB_DELETE)
 @pytest.mark.level("MUST")
 @pytest.mark.feature("blob_delete")
-def test_blob_delete_answers_202_and_the_blob_is_gone(
-    client: RegistryClient,
-    *,
-    repo: str,
-    content: random.Random,
-    cleanup: Cleanup,
-    registry_config: RunConfig,
-    capabilities: Capabilities,
-) -> None:
-    capabilities.require("blob_delete")
-    blob = random_blob(content, 100)
-    client.push_blob(repo, blob)
-    cleanup.blob(repo, blob.digest)
-    _accepted_or_unsupported(client.blob_delete(repo, blob.digest), "blob_delete", capabilities, BLOB_DELETE)
+def test_blob_delete_answers_202_and_the_blob_is_gone(store: _Store) -> None:
+    client, repo, registry_config = store.client, store.repo, store.config
+    store.capabilities.require("blob_delete")
+    blob = store.push_blob(100)
+    _accepted_or_unsupported(
+        client.blob_delete(repo, blob.digest), "blob_delete", store.capabilities, BLOB_DELETE
+    )
     check_gone(
         client.blob_head(repo, blob.digest), registry_config, "HEAD of the deleted blob", ref=BLOB_DELETE
     )
@@ -163,52 +193,35 @@ def test_blob_delete_answers_202_and_the_blob_is_gone(
 @pytest.mark.spec("end-9", MANIFEST_DELETE, "code-7")
 @pytest.mark.level("MUST")
 @pytest.mark.feature("manifest_delete")
-def test_delete_of_an_unknown_manifest_is_404(
-    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, capabilities: Capabilities
-) -> None:
-    capabilities.require("manifest_delete")
-    blob = random_blob(content, 32)
-    client.push_blob(repo, blob)
-    cleanup.blob(repo, blob.digest)
-    unknown = digest_bytes(content.randbytes(32))
-    response = client.manifest_delete(repo, unknown)
-    must(
-        response.status_code != 202,
-        f"{response.describe()}: 202 for a manifest that never existed",
+def test_delete_of_an_unknown_manifest_is_404(store: _Store) -> None:
+    store.capabilities.require("manifest_delete")
+    store.push_blob(32)
+    unknown = digest_bytes(store.content.randbytes(32))
+    _check_unknown_not_deleted(
+        store.client.manifest_delete(store.repo, unknown),
+        "manifest_delete",
+        store.capabilities,
+        codes=("MANIFEST_UNKNOWN",),
+        what="DELETE of an unknown manifest",
+        never_existed="for a manifest that never existed",
         ref=MANIFEST_DELETE,
-    )
-    if response.status_code in (400, 405):
-        _accepted_or_unsupported(response, "manifest_delete", capabilities, MANIFEST_DELETE, record=False)
-    check_error_response(
-        response,
-        (404,),
-        ("MANIFEST_UNKNOWN",),
-        "DELETE of an unknown manifest",
-        ref=MANIFEST_DELETE,
-        code_level="should",
     )
 
 
 @pytest.mark.spec("end-10", BLOB_DELETE, "code-1")
 @pytest.mark.level("MUST")
 @pytest.mark.feature("blob_delete")
-def test_delete_of_an_unknown_blob_is_404(
-    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, capabilities: Capabilities
-) -> None:
-    capabilities.require("blob_delete")
-    blob = random_blob(content, 32)
-    client.push_blob(repo, blob)
-    cleanup.blob(repo, blob.digest)
-    response = client.blob_delete(repo, digest_bytes(content.randbytes(32)))
-    must(
-        response.status_code != 202,
-        f"{response.describe()}: 202 for a blob that never existed",
+def test_delete_of_an_unknown_blob_is_404(store: _Store) -> None:
+    store.capabilities.require("blob_delete")
+    store.push_blob(32)
+    _check_unknown_not_deleted(
+        store.client.blob_delete(store.repo, digest_bytes(store.content.randbytes(32))),
+        "blob_delete",
+        store.capabilities,
+        codes=("BLOB_UNKNOWN",),
+        what="DELETE of an unknown blob",
+        never_existed="for a blob that never existed",
         ref=BLOB_DELETE,
-    )
-    if response.status_code in (400, 405):
-        _accepted_or_unsupported(response, "blob_delete", capabilities, BLOB_DELETE, record=False)
-    check_error_response(
-        response, (404,), ("BLOB_UNKNOWN",), "DELETE of an unknown blob", ref=BLOB_DELETE, code_level="should"
     )
 
 
@@ -219,19 +232,12 @@ def test_manifest_delete_in_a_missing_repository_is_404(
     client: RegistryClient, repo: str, content: random.Random, capabilities: Capabilities
 ) -> None:
     capabilities.require("manifest_delete")
-    response = client.manifest_delete(f"{repo}/never-pushed", digest_bytes(content.randbytes(32)))
-    must(
-        response.status_code != 202,
-        f"{response.describe()}: 202 in a repository that does not exist",
+    _check_unknown_not_deleted(
+        client.manifest_delete(f"{repo}/never-pushed", digest_bytes(content.randbytes(32))),
+        "manifest_delete",
+        capabilities,
+        codes=("NAME_UNKNOWN", "MANIFEST_UNKNOWN"),
+        what="DELETE in a repository that does not exist",
+        never_existed="in a repository that does not exist",
         ref=MANIFEST_DELETE,
-    )
-    if response.status_code in (400, 405):
-        _accepted_or_unsupported(response, "manifest_delete", capabilities, MANIFEST_DELETE, record=False)
-    check_error_response(
-        response,
-        (404,),
-        ("NAME_UNKNOWN", "MANIFEST_UNKNOWN"),
-        "DELETE in a repository that does not exist",
-        ref=MANIFEST_DELETE,
-        code_level="should",
     )
