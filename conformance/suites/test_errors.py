@@ -26,7 +26,7 @@ from conformance.capabilities import Capabilities
 from conformance.checks.errors import check_allow_header, check_not_server_error, check_refusal
 from conformance.checks.transfers import with_session_id
 from conformance.client import RegistryClient, Response
-from conformance.content import image_manifest, random_blob
+from conformance.content import Manifest, image_manifest, random_blob
 from conformance.fixtures import Cleanup
 from conformance.spec import media_types
 from conformance.spec.digests import digest_bytes
@@ -54,6 +54,25 @@ def _seed_repo(client: RegistryClient, repo: str, cleanup: Cleanup, rng: random.
     client.push_blob(repo, blob)
     cleanup.blob(repo, blob.digest)
     return blob.digest
+
+
+def _started_upload(client: RegistryClient, repo: str) -> str:
+    """The Location of a new upload session (end-4a: 202 with a Location)."""
+    started = client.upload_start(repo)
+    must(started.status_code == 202 and started.location, f"{started.describe()}, expected 202", ref="end-4a")
+    assert started.location is not None
+    return started.location
+
+
+def _image_with_blobs_pushed(
+    client: RegistryClient, repo: str, cleanup: Cleanup, rng: random.Random
+) -> Manifest:
+    """A one-layer image whose blobs (config and layer) are pushed; the manifest itself is not."""
+    manifest = image_manifest(rng, layers=1, layer_size=64)
+    for blob in manifest.all_blobs():
+        client.push_blob(repo, blob)
+        cleanup.blob(repo, blob.digest)
+    return manifest
 
 
 def _delete_or_unsupported(response: Response, what: str, capabilities: Capabilities, feature: str) -> None:
@@ -185,11 +204,9 @@ def test_upload_with_a_digest_that_does_not_match_is_400_digest_invalid(
     client: RegistryClient, repo: str, content: random.Random
 ) -> None:
     data = random_blob(content, 256).data
-    started = client.upload_start(repo)
-    must(started.status_code == 202 and started.location, f"{started.describe()}, expected 202", ref="end-4a")
-    assert started.location is not None
+    location = _started_upload(client, repo)
     wrong = digest_bytes(data + b"!")
-    response = client.upload_put(started.location, wrong, data)
+    response = client.upload_put(location, wrong, data)
     check_refusal(response, (400,), ("DIGEST_INVALID",), "closing PUT whose ?digest= is not the content's",
                   ref="end-6")
     stored = client.blob_head(repo, wrong)
@@ -203,10 +220,7 @@ def test_upload_with_a_digest_that_does_not_match_is_400_digest_invalid(
 def test_manifest_put_by_a_digest_that_does_not_match_is_400(
     client: RegistryClient, repo: str, cleanup: Cleanup, content: random.Random
 ) -> None:
-    manifest = image_manifest(content, layers=1, layer_size=64)
-    for blob in manifest.all_blobs():
-        client.push_blob(repo, blob)
-        cleanup.blob(repo, blob.digest)
+    manifest = _image_with_blobs_pushed(client, repo, cleanup, content)
     wrong = digest_bytes(manifest.data + b"  ")
     response = client.manifest_put(repo, wrong, manifest.data, manifest.media_type)
     if response.status_code == 201:
@@ -259,10 +273,7 @@ def test_malformed_digest_is_refused(
 def test_manifest_put_by_a_malformed_digest_is_refused(
     client: RegistryClient, repo: str, cleanup: Cleanup, content: random.Random
 ) -> None:
-    manifest = image_manifest(content, layers=1, layer_size=64)
-    for blob in manifest.all_blobs():
-        client.push_blob(repo, blob)
-        cleanup.blob(repo, blob.digest)
+    manifest = _image_with_blobs_pushed(client, repo, cleanup, content)
     response = client.manifest_put(repo, MALFORMED_DIGEST, manifest.data, manifest.media_type)
     check_refusal(response, (400, 404), ("DIGEST_INVALID", "MANIFEST_INVALID"),
                   f"manifest PUT by the malformed digest {MALFORMED_DIGEST}", ref="end-7a",
@@ -277,10 +288,8 @@ def test_manifest_put_by_a_malformed_digest_is_refused(
 def test_upload_closed_with_a_malformed_digest_is_400(client: RegistryClient, repo: str,
                                                       content: random.Random) -> None:
     data = random_blob(content, 64).data
-    started = client.upload_start(repo)
-    must(started.status_code == 202 and started.location, f"{started.describe()}, expected 202", ref="end-4a")
-    assert started.location is not None
-    response = client.upload_put(started.location, MALFORMED_DIGEST, data)
+    location = _started_upload(client, repo)
+    response = client.upload_put(location, MALFORMED_DIGEST, data)
     check_refusal(response, (400, 404), ("DIGEST_INVALID",), f"closing PUT with ?digest={MALFORMED_DIGEST}",
                   ref="spec.md#pushing-blobs", codes_when_not=("BLOB_UPLOAD_INVALID",))
     if response.status_code == 404:
@@ -343,14 +352,12 @@ def test_chunk_shorter_than_its_content_range_is_refused(
     client: RegistryClient, repo: str, content: random.Random
 ) -> None:
     data = random_blob(content, 64).data
-    started = client.upload_start(repo)
-    must(started.status_code == 202 and started.location, f"{started.describe()}, expected 202", ref="end-4a")
-    assert started.location is not None
-    response = client.upload_patch(started.location, data, content_range=f"0-{len(data) * 2 - 1}")
+    location = _started_upload(client, repo)
+    response = client.upload_patch(location, data, content_range=f"0-{len(data) * 2 - 1}")
     check_refusal(response, (400, 416), ("SIZE_INVALID", "BLOB_UPLOAD_INVALID"),
                   f"PATCH of {len(data)} bytes announced as Content-Range 0-{len(data) * 2 - 1}",
                   ref="spec.md#pushing-a-blob-in-chunks")
-    client.upload_cancel(started.location)
+    client.upload_cancel(location)
 
 
 # methods an endpoint does not have --------------------------------------------------------------------------
