@@ -53,18 +53,22 @@ def _tag(content: random.Random, prefix: str) -> str:
     return f"{prefix}-{content.getrandbits(32):08x}"
 
 
-@pytest.mark.spec("end-7a", PUSH)
-@pytest.mark.level("MUST")
-def test_push_by_tag_answers_201_with_location_and_digest(
-    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, registry_config: RunConfig
-) -> None:
-    image = image_manifest(content, layers=2)
+def _push_and_check(
+    client: RegistryClient, repo: str, image: Manifest, reference: str, cleanup: Cleanup
+) -> Response:
+    """PUT `image` (children first) by `reference`: 201 with `Location` and `Docker-Content-Digest`."""
     push_children(client, repo, image, cleanup)
-    tag = _tag(content, "by-tag")
-    response = client.manifest_put(repo, tag, image.data, image.media_type)
+    response = client.manifest_put(repo, reference, image.data, image.media_type)
     cleanup.manifest(repo, image.digest)
     check_manifest_pushed(response, image)
-    location = response.location
+    return response
+
+
+def _check_location_serves(
+    client: RegistryClient, pushed: Response, image: Manifest, registry_config: RunConfig
+) -> None:
+    """The `Location` a push answered serves `image`."""
+    location = pushed.location
     assert location is not None
     check_manifest_served(
         client.request("GET", location, headers={"Accept": image.media_type}),
@@ -72,6 +76,16 @@ def test_push_by_tag_answers_201_with_location_and_digest(
         registry_config,
         ref=PUSH,
     )
+
+
+@pytest.mark.spec("end-7a", PUSH)
+@pytest.mark.level("MUST")
+def test_push_by_tag_answers_201_with_location_and_digest(
+    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, registry_config: RunConfig
+) -> None:
+    image = image_manifest(content, layers=2)
+    tag = _tag(content, "by-tag")
+    _check_location_serves(client, _push_and_check(client, repo, image, tag, cleanup), image, registry_config)
     pulled = client.manifest_get(repo, tag)
     check_manifest_served(pulled, image, registry_config)
     check_schema(
@@ -85,18 +99,8 @@ def test_push_by_digest_is_pullable_without_a_tag(
     client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, registry_config: RunConfig
 ) -> None:
     image = image_manifest(content)
-    push_children(client, repo, image, cleanup)
-    response = client.manifest_put(repo, image.digest, image.data, image.media_type)
-    cleanup.manifest(repo, image.digest)
-    check_manifest_pushed(response, image)
-    location = response.location
-    assert location is not None
-    check_manifest_served(
-        client.request("GET", location, headers={"Accept": image.media_type}),
-        image,
-        registry_config,
-        ref=PUSH,
-    )
+    response = _push_and_check(client, repo, image, image.digest, cleanup)
+    _check_location_serves(client, response, image, registry_config)
     check_manifest_served(client.manifest_get(repo, image.digest), image, registry_config)
     check_manifest_served(client.manifest_head(repo, image.digest), image, registry_config)
 
@@ -125,10 +129,7 @@ def test_tag_overwrite_moves_the_tag_and_keeps_the_old_digest(
     second = image_manifest(content)
     tag = _tag(content, "moving")
     push_tree(client, repo, first, cleanup, tag)
-    push_children(client, repo, second, cleanup)
-    response = client.manifest_put(repo, tag, second.data, second.media_type)
-    cleanup.manifest(repo, second.digest)
-    check_manifest_pushed(response, second)
+    _push_and_check(client, repo, second, tag, cleanup)
     check_manifest_served(client.manifest_get(repo, tag), second, registry_config)
     check_manifest_served(client.manifest_get(repo, first.digest), first, registry_config)
 
@@ -361,13 +362,11 @@ def _check_refused_as_invalid(response: Response, case: str) -> None:
     )
 
 
-@pytest.mark.spec(PUSH, "end-7a")
-@pytest.mark.level("SHOULD")
-@pytest.mark.feature("large_manifest")
-def test_manifest_just_under_four_megabytes_is_accepted(
-    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, registry_config: RunConfig
-) -> None:
-    image = image_manifest(content, target_size=FOUR_MEGABYTES - 1024)
+def _push_large(
+    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, size: int
+) -> tuple[Manifest, Response]:
+    """PUT by digest of an image manifest of about `size` bytes; never a server error."""
+    image = image_manifest(content, target_size=size)
     push_children(client, repo, image, cleanup)
     response = client.manifest_put(repo, image.digest, image.data, image.media_type)
     must(
@@ -375,6 +374,26 @@ def test_manifest_just_under_four_megabytes_is_accepted(
         f"{response.describe()}: server error for a {image.size}-byte manifest",
         ref=PUSH,
     )
+    return image, response
+
+
+def _check_accepted_by_digest(
+    client: RegistryClient, repo: str, image: Manifest, response: Response, *, cleanup: Cleanup,
+    config: RunConfig,
+) -> None:
+    """An accepted PUT by digest: pushed as the spec says, and the digest serves the exact manifest."""
+    cleanup.manifest(repo, image.digest)
+    check_manifest_pushed(response, image)
+    check_manifest_served(client.manifest_get(repo, image.digest), image, config)
+
+
+@pytest.mark.spec(PUSH, "end-7a")
+@pytest.mark.level("SHOULD")
+@pytest.mark.feature("large_manifest")
+def test_manifest_just_under_four_megabytes_is_accepted(
+    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, registry_config: RunConfig
+) -> None:
+    image, response = _push_large(client, repo, content, cleanup, FOUR_MEGABYTES - 1024)
     if response.status_code != 201:
         should(
             False,
@@ -383,9 +402,7 @@ def test_manifest_just_under_four_megabytes_is_accepted(
             ref=PUSH,
         )
         return
-    cleanup.manifest(repo, image.digest)
-    check_manifest_pushed(response, image)
-    check_manifest_served(client.manifest_get(repo, image.digest), image, registry_config)
+    _check_accepted_by_digest(client, repo, image, response, cleanup=cleanup, config=registry_config)
 
 
 @pytest.mark.spec(PUSH, "end-7a")
@@ -394,19 +411,10 @@ def test_manifest_just_under_four_megabytes_is_accepted(
 def test_manifest_over_the_limit_is_413(
     client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, registry_config: RunConfig
 ) -> None:
-    image = image_manifest(content, target_size=OVER_LIMIT_SIZE)
-    push_children(client, repo, image, cleanup)
-    response = client.manifest_put(repo, image.digest, image.data, image.media_type)
-    must(
-        response.status_code < 500,
-        f"{response.describe()}: server error for a {image.size}-byte manifest",
-        ref=PUSH,
-    )
+    image, response = _push_large(client, repo, content, cleanup, OVER_LIMIT_SIZE)
     if response.status_code == 201:
-        cleanup.manifest(repo, image.digest)
         note(f"the registry accepts {image.size}-byte manifests (its limit, if any, is higher)")
-        check_manifest_pushed(response, image)
-        check_manifest_served(client.manifest_get(repo, image.digest), image, registry_config)
+        _check_accepted_by_digest(client, repo, image, response, cleanup=cleanup, config=registry_config)
         return
     should(
         response.status_code == 413,
@@ -433,6 +441,4 @@ def test_content_type_parameters_on_push_are_ignored(
             False, f"{response.describe()}: the registry SHOULD ignore parameters on Content-Type", ref=PUSH
         )
         return
-    cleanup.manifest(repo, image.digest)
-    check_manifest_pushed(response, image)
-    check_manifest_served(client.manifest_get(repo, image.digest), image, registry_config)
+    _check_accepted_by_digest(client, repo, image, response, cleanup=cleanup, config=registry_config)
