@@ -239,12 +239,7 @@ def push_tree(
     client: RegistryClient, repo: str, manifest: Manifest, cleanup: Cleanup, tag: str | None = None
 ) -> None:
     """Push `manifest` with its blobs and children (by digest), registering all of it for cleanup."""
-    for blob in manifest.all_blobs():
-        client.push_blob(repo, blob)
-        cleanup.blob(repo, blob.digest)
-    for child in _children_first(manifest):
-        client.push_manifest(repo, None, child)
-        cleanup.manifest(repo, child.digest)
+    push_children(client, repo, manifest, cleanup)
     client.push_manifest(repo, tag, manifest)
     cleanup.manifest(repo, manifest.digest)
     if tag is not None:

@@ -23,6 +23,7 @@ import uuid
 import pytest
 
 from conformance.capabilities import Capabilities
+from conformance.checks.documents import push_children
 from conformance.checks.errors import check_allow_header, check_not_server_error, check_refusal
 from conformance.checks.transfers import with_session_id
 from conformance.client import RegistryClient, Response
@@ -69,9 +70,7 @@ def _image_with_blobs_pushed(
 ) -> Manifest:
     """A one-layer image whose blobs (config and layer) are pushed; the manifest itself is not."""
     manifest = image_manifest(rng, layers=1, layer_size=64)
-    for blob in manifest.all_blobs():
-        client.push_blob(repo, blob)
-        cleanup.blob(repo, blob.digest)
+    push_children(client, repo, manifest, cleanup)
     return manifest
 
 

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from conformance.checks.documents import push_children
 from conformance.checks.errors import check_named_code, check_not_server_error, check_refusal
 from conformance.client import RegistryClient, Response
 from conformance.content import image_manifest, random_blob
@@ -150,9 +151,7 @@ def test_valid_repository_name_is_accepted(
 # tags -----------------------------------------------------------------------------------------------------
 def _push_blobs(client: RegistryClient, repo: str, cleanup: Cleanup, rng: random.Random) -> tuple[bytes, str]:
     manifest = image_manifest(rng, layers=1, layer_size=64)
-    for blob in manifest.all_blobs():
-        client.push_blob(repo, blob)
-        cleanup.blob(repo, blob.digest)
+    push_children(client, repo, manifest, cleanup)
     return manifest.data, manifest.digest
 
 
