@@ -70,6 +70,30 @@ def _pushed(client: RegistryClient, repo: str, kind: str, seed: random.Random, c
     return manifest
 
 
+def _fetch(client: RegistryClient, method: str, repo: str, reference: str) -> Response:
+    """GET or HEAD of manifest `reference`."""
+    return client.manifest_get(repo, reference) if method == "GET" else client.manifest_head(repo, reference)
+
+
+def _pulled(
+    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, *, kind: str, reference: str,
+    method: str,
+) -> tuple[Manifest, Response, str]:
+    """Push a `kind` manifest tagged "pulled", then GET or HEAD it by `reference`: manifest, answer, what."""
+    manifest = _pushed(client, repo, kind, content, cleanup)
+    target = "pulled" if reference == "tag" else manifest.digest
+    return manifest, _fetch(client, method, repo, target), f"{method} manifest by {reference}"
+
+
+def _check_type_and_digest(
+    response: Response, manifest: Manifest, what: str, registry_config: RunConfig, ref: str
+) -> None:
+    """Content-Type as pushed; Docker-Content-Digest names the manifest (required unless switched off)."""
+    _check_content_type(response, manifest, what)
+    check_digest_header(response, manifest.data, manifest.digest,
+                        required=registry_config.enabled("digest_header"), what=what, ref=ref)
+
+
 @pytest.mark.spec("end-3", "spec.md#pulling-manifests")
 @pytest.mark.level("MUST")
 @pytest.mark.writes
@@ -79,10 +103,8 @@ def test_manifest_get_returns_the_pushed_bytes_type_and_digest(
     *, client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup,
     registry_config: RunConfig, kind: str, reference: str,
 ) -> None:
-    manifest = _pushed(client, repo, kind, content, cleanup)
-    target = "pulled" if reference == "tag" else manifest.digest
-    what = f"GET manifest by {reference}"
-    response = client.manifest_get(repo, target)
+    manifest, response, what = _pulled(client, repo, content, cleanup, kind=kind, reference=reference,
+                                       method="GET")
     must(response.status_code == 200, f"{what}: {response.describe()}, expected 200", ref="end-3")
     must(response.content == manifest.data, f"{what}: the {len(response.content)} bytes served differ from "
          f"the {manifest.size} pushed (a registry MUST store manifests byte for byte)",
@@ -99,10 +121,7 @@ def test_manifest_get_returns_the_pushed_bytes_type_and_digest(
     else:
         must(length.strip() == str(manifest.size), f"{what}: Content-Length {length}, expected "
              f"{manifest.size}", ref="rfc9110#section-8.6")
-    _check_content_type(response, manifest, what)
-    check_digest_header(response, manifest.data, manifest.digest,
-                        required=registry_config.enabled("digest_header"), what=what,
-                        ref="spec.md#pulling-manifests")
+    _check_type_and_digest(response, manifest, what, registry_config, "spec.md#pulling-manifests")
 
 
 @pytest.mark.spec("end-3", "spec.md#checking-if-content-exists-in-the-registry")
@@ -114,19 +133,15 @@ def test_manifest_head_answers_200_with_length_type_digest_and_no_body(
     *, client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup,
     registry_config: RunConfig, kind: str, reference: str,
 ) -> None:
-    manifest = _pushed(client, repo, kind, content, cleanup)
-    target = "pulled" if reference == "tag" else manifest.digest
-    what = f"HEAD manifest by {reference}"
-    response = client.manifest_head(repo, target)
+    manifest, response, what = _pulled(client, repo, content, cleanup, kind=kind, reference=reference,
+                                       method="HEAD")
     ref = "spec.md#checking-if-content-exists-in-the-registry"
     must(response.status_code == 200, f"{what}: {response.describe()}, expected 200", ref=ref)
     length = response.header("content-length")
     must(length is not None and length.strip() == str(manifest.size),
          f"{what}: Content-Length {length!r}, expected {manifest.size} (MUST on HEAD)", ref=ref)
     must(response.content == b"", f"{what}: the HEAD answer carried a body", ref="end-3")
-    _check_content_type(response, manifest, what)
-    check_digest_header(response, manifest.data, manifest.digest,
-                        required=registry_config.enabled("digest_header"), what=what, ref=ref)
+    _check_type_and_digest(response, manifest, what, registry_config, ref)
     same_connection_still_usable(client, what=what)
 
 
@@ -147,7 +162,7 @@ def test_missing_manifest_is_404_manifest_unknown(
 ) -> None:
     _pushed(client, repo, "image-manifest", content, cleanup)  # the repository exists
     missing = _missing_reference(reference)
-    response = client.manifest_get(repo, missing) if method == "GET" else client.manifest_head(repo, missing)
+    response = _fetch(client, method, repo, missing)
     check_error(response, {404}, {"MANIFEST_UNKNOWN"}, what=f"{method} of a manifest never pushed "
                 f"(by {reference})", ref="spec.md#pulling-manifests", code_level="should")
 
@@ -162,8 +177,7 @@ def test_manifest_of_another_repository_is_404_by_digest_here(
     _pushed(client, repo, "image-manifest", content, cleanup)  # both repositories exist
     elsewhere = _pushed(client, repo2, "image-manifest", content, cleanup)
     what = f"{method} in {repo} of a manifest pushed only to {repo2}"
-    get = client.manifest_get if method == "GET" else client.manifest_head
-    check_error(get(repo, elsewhere.digest), {404}, {"MANIFEST_UNKNOWN"}, what=what,
+    check_error(_fetch(client, method, repo, elsewhere.digest), {404}, {"MANIFEST_UNKNOWN"}, what=what,
                 ref="spec.md#pulling-manifests", code_level="should")
 
 
@@ -175,7 +189,7 @@ def test_manifest_of_missing_repository_is_404(
     client: RegistryClient, repo: str, reference: str, method: str
 ) -> None:
     missing = _missing_reference(reference)
-    response = client.manifest_get(repo, missing) if method == "GET" else client.manifest_head(repo, missing)
+    response = _fetch(client, method, repo, missing)
     codes = check_error(response, {404}, {"NAME_UNKNOWN", "MANIFEST_UNKNOWN"},
                         what=f"{method} of a manifest (by {reference}) in a repository never created",
                         ref="spec.md#pulling-manifests", code_level="should")
