@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -92,6 +93,19 @@ def _push_private(client: RegistryClient, repo: str, seed: str) -> str:
     manifest = image_manifest(random.Random(seed), layer_size=64)
     client.push_image(repo, manifest)
     return manifest.digest
+
+
+@contextmanager
+def _private_image(
+    auth_target: AuthTarget, transcript: Transcript, owner: Credentials, repo: str
+) -> Iterator[tuple[RegistryClient, str]]:
+    """`owner`'s client and the digest of an image it pushed into `repo`, deleted (quietly) afterwards."""
+    with auth_target.client(transcript, who=owner) as client:
+        digest = _push_private(client, repo, repo)
+        try:
+            yield client, digest
+        finally:
+            _delete_quietly(client, repo, digest)
 
 
 def _delete_quietly(client: RegistryClient, repo: str, digest: str) -> None:
@@ -178,18 +192,14 @@ def test_anonymous_pull_of_private_repository_is_denied(
     auth_target: AuthTarget, user: Credentials, transcript: Transcript
 ) -> None:
     repo = auth_target.repository("private")
-    with auth_target.client(transcript, who=user) as owner:
-        digest = _push_private(owner, repo, repo)
-        try:
-            with auth_target.client(transcript) as anonymous:
-                manifest = anonymous.manifest_get(repo, digest)
-                check_refused(manifest, "anonymous GET of a freshly pushed (private) manifest",
-                              hidden_ok=True)
-                tags = anonymous.tags_list(repo)
-                check_refused(tags, "anonymous tag list of a private repository", hidden_ok=True)
-            must(owner.manifest_get(repo, digest).status_code == 200, "the owner cannot read their own image")
-        finally:
-            _delete_quietly(owner, repo, digest)
+    with _private_image(auth_target, transcript, user, repo) as (owner, digest):
+        with auth_target.client(transcript) as anonymous:
+            manifest = anonymous.manifest_get(repo, digest)
+            check_refused(manifest, "anonymous GET of a freshly pushed (private) manifest",
+                          hidden_ok=True)
+            tags = anonymous.tags_list(repo)
+            check_refused(tags, "anonymous tag list of a private repository", hidden_ok=True)
+        must(owner.manifest_get(repo, digest).status_code == 200, "the owner cannot read their own image")
 
 
 def test_users_are_isolated(auth_target: AuthTarget, user: Credentials, transcript: Transcript) -> None:
@@ -197,16 +207,14 @@ def test_users_are_isolated(auth_target: AuthTarget, user: Credentials, transcri
     if other is None:
         unsupported("no second user configured (set OCI_USERNAME2/OCI_PASSWORD2, optionally OCI_NAMESPACE2)")
     repo = auth_target.repository("isolated", second=True)
-    with auth_target.client(transcript, who=other) as owner:
-        digest = _push_private(owner, repo, repo)
-        try:
-            with auth_target.client(transcript, who=user) as stranger:
-                check_refused(stranger.manifest_get(repo, digest),
-                              f"{user.username} reading {other.username}'s private manifest", hidden_ok=True)
-                check_refused(stranger.upload_start(repo),
-                              f"{user.username} pushing into {other.username}'s repository")
-        finally:
-            _delete_quietly(owner, repo, digest)
+    with (
+        _private_image(auth_target, transcript, other, repo) as (_, digest),
+        auth_target.client(transcript, who=user) as stranger,
+    ):
+        check_refused(stranger.manifest_get(repo, digest),
+                      f"{user.username} reading {other.username}'s private manifest", hidden_ok=True)
+        check_refused(stranger.upload_start(repo),
+                      f"{user.username} pushing into {other.username}'s repository")
 
 
 def _tampered(token: str) -> str:
@@ -220,23 +228,19 @@ def test_invalid_token_is_refused_and_replaced(
 ) -> None:
     challenge = _bearer_only(auth_target, transcript)
     repo = auth_target.repository("bad-token")
-    with auth_target.client(transcript, who=user) as owner:
-        digest = _push_private(owner, repo, repo)
-        try:
-            good = fetch_token(owner, challenge, [repository_scope(repo, "pull")], user, auth_target)
-            must(good.token is not None, f"no pull token for the owner: token service answered {good.status}")
-            assert good.token is not None
-            refused = owner.request("GET", f"/v2/{repo}/manifests/{digest}",
-                                    headers={"Authorization": f"Bearer {_tampered(good.token)}",
-                                             "Accept": ACCEPT})
-            must(refused.status_code == 401, f"a tampered token: {refused.describe()}, expected 401")
-            bearer = check_challenge(refused, "a tampered token")
-            should(bearer.error == "invalid_token",
-                   f"the challenge's error is {bearer.error!r}, expected invalid_token (RFC 6750 3.1)")
-            must(owner.manifest_get(repo, digest).status_code == 200,
-                 "after a refused token, authenticating again did not give access")
-        finally:
-            _delete_quietly(owner, repo, digest)
+    with _private_image(auth_target, transcript, user, repo) as (owner, digest):
+        good = fetch_token(owner, challenge, [repository_scope(repo, "pull")], user, auth_target)
+        must(good.token is not None, f"no pull token for the owner: token service answered {good.status}")
+        assert good.token is not None
+        refused = owner.request("GET", f"/v2/{repo}/manifests/{digest}",
+                                headers={"Authorization": f"Bearer {_tampered(good.token)}",
+                                         "Accept": ACCEPT})
+        must(refused.status_code == 401, f"a tampered token: {refused.describe()}, expected 401")
+        bearer = check_challenge(refused, "a tampered token")
+        should(bearer.error == "invalid_token",
+               f"the challenge's error is {bearer.error!r}, expected invalid_token (RFC 6750 3.1)")
+        must(owner.manifest_get(repo, digest).status_code == 200,
+             "after a refused token, authenticating again did not give access")
 
 
 @pytest.mark.spec(TOKEN_SPEC)
@@ -245,32 +249,28 @@ def test_expired_token_is_replaced(
 ) -> None:
     challenge = _bearer_only(auth_target, transcript)
     repo = auth_target.repository("expiry")
-    with auth_target.client(transcript, who=user) as owner:
-        digest = _push_private(owner, repo, repo)
-        try:
-            token: FetchedToken = fetch_token(owner, challenge, [repository_scope(repo, "pull")], user,
-                                              auth_target)
-            lifetime = token.expires_in if token.expires_in is not None else 60.0
-            if lifetime > MAX_WAIT_FOR_EXPIRY:
-                unsupported(f"tokens live {lifetime:g} s; the check waits at most {MAX_WAIT_FOR_EXPIRY:g} s")
-            header = {"Authorization": f"Bearer {token.token}", "Accept": ACCEPT}
-            fresh = owner.request("GET", f"/v2/{repo}/manifests/{digest}", headers=header)
-            must(fresh.status_code == 200, f"a fresh pull token: {fresh.describe()}, expected 200")
-            before = owner.auth.token_requests
-            must(owner.manifest_get(repo, digest).status_code == 200, "the owner cannot pull their image")
-            time.sleep(lifetime + 1.0)
-            stale = owner.request("GET", f"/v2/{repo}/manifests/{digest}", headers=header)
-            if stale.status_code == 200:
-                note(f"an expired token was still accepted {lifetime + 1:g} s after issue "
-                     "(clock-skew leeway)")
-            else:
-                must(stale.status_code == 401, f"an expired token: {stale.describe()}, expected 401")
-                check_challenge(stale, "an expired token")
-            again = owner.manifest_get(repo, digest)
-            must(again.status_code == 200, f"after expiry, the client's new token: {again.describe()}")
-            must(owner.auth.token_requests > before, "the client did not authenticate again after expiry")
-        finally:
-            _delete_quietly(owner, repo, digest)
+    with _private_image(auth_target, transcript, user, repo) as (owner, digest):
+        token: FetchedToken = fetch_token(owner, challenge, [repository_scope(repo, "pull")], user,
+                                          auth_target)
+        lifetime = token.expires_in if token.expires_in is not None else 60.0
+        if lifetime > MAX_WAIT_FOR_EXPIRY:
+            unsupported(f"tokens live {lifetime:g} s; the check waits at most {MAX_WAIT_FOR_EXPIRY:g} s")
+        header = {"Authorization": f"Bearer {token.token}", "Accept": ACCEPT}
+        fresh = owner.request("GET", f"/v2/{repo}/manifests/{digest}", headers=header)
+        must(fresh.status_code == 200, f"a fresh pull token: {fresh.describe()}, expected 200")
+        before = owner.auth.token_requests
+        must(owner.manifest_get(repo, digest).status_code == 200, "the owner cannot pull their image")
+        time.sleep(lifetime + 1.0)
+        stale = owner.request("GET", f"/v2/{repo}/manifests/{digest}", headers=header)
+        if stale.status_code == 200:
+            note(f"an expired token was still accepted {lifetime + 1:g} s after issue "
+                 "(clock-skew leeway)")
+        else:
+            must(stale.status_code == 401, f"an expired token: {stale.describe()}, expected 401")
+            check_challenge(stale, "an expired token")
+        again = owner.manifest_get(repo, digest)
+        must(again.status_code == 200, f"after expiry, the client's new token: {again.describe()}")
+        must(owner.auth.token_requests > before, "the client did not authenticate again after expiry")
 
 
 def test_credentials_never_appear_in_transcripts(
@@ -278,17 +278,13 @@ def test_credentials_never_appear_in_transcripts(
 ) -> None:
     repo = auth_target.repository("redaction")
     hidden = {user.password, user.basic_header().split(" ", 1)[1]}
-    with auth_target.client(transcript, who=user) as owner:
-        digest = _push_private(owner, repo, repo)
-        try:
-            must(owner.manifest_get(repo, digest).status_code == 200, "the owner cannot pull their image")
-            sent = owner.auth.authorization([repository_scope(repo, "pull")])
-            if sent is not None and sent.lower().startswith("bearer "):
-                hidden.add(sent.split(" ", 1)[1])
-            challenge = bearer_challenge(owner)
-            if challenge is not None:
-                fetch_token(owner, challenge, [repository_scope(repo, "pull")], user, auth_target)
-        finally:
-            _delete_quietly(owner, repo, digest)
+    with _private_image(auth_target, transcript, user, repo) as (owner, digest):
+        must(owner.manifest_get(repo, digest).status_code == 200, "the owner cannot pull their image")
+        sent = owner.auth.authorization([repository_scope(repo, "pull")])
+        if sent is not None and sent.lower().startswith("bearer "):
+            hidden.add(sent.split(" ", 1)[1])
+        challenge = bearer_challenge(owner)
+        if challenge is not None:
+            fetch_token(owner, challenge, [repository_scope(repo, "pull")], user, auth_target)
     hidden |= auth_target.secrets_seen
     assert_no_secret(transcript, hidden)
