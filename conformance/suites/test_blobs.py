@@ -76,6 +76,11 @@ def _check_head(client: RegistryClient, response: Response, blob: Blob, config: 
     same_connection_still_usable(client, what=what)
 
 
+def _fetch(client: RegistryClient, method: str, repo: str, digest: str) -> Response:
+    """GET or HEAD of blob `digest`."""
+    return client.blob_get(repo, digest) if method == "GET" else client.blob_head(repo, digest)
+
+
 @pytest.mark.writes
 @pytest.mark.spec("end-2", "spec.md#pulling-blobs")
 @pytest.mark.level("MUST")
@@ -104,8 +109,7 @@ def test_missing_blob_is_404_blob_unknown(
     client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, method: str
 ) -> None:
     _pushed(client, repo, random_blob(content, 64), cleanup)  # the repository exists, the blob does not
-    missing = digest_bytes(secrets.token_bytes(32))
-    response = client.blob_get(repo, missing) if method == "GET" else client.blob_head(repo, missing)
+    response = _fetch(client, method, repo, digest_bytes(secrets.token_bytes(32)))
     check_error(response, {404}, {"BLOB_UNKNOWN"}, what=f"{method} of a blob never pushed",
                 ref="spec.md#pulling-blobs", code_level="should")
 
@@ -114,8 +118,7 @@ def test_missing_blob_is_404_blob_unknown(
 @pytest.mark.level("MUST")
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 def test_blob_in_missing_repository_is_404(client: RegistryClient, repo: str, method: str) -> None:
-    missing = digest_bytes(secrets.token_bytes(32))
-    response = client.blob_get(repo, missing) if method == "GET" else client.blob_head(repo, missing)
+    response = _fetch(client, method, repo, digest_bytes(secrets.token_bytes(32)))
     codes = check_error(response, {404}, {"NAME_UNKNOWN", "BLOB_UNKNOWN"},
                         what=f"{method} of a blob in a repository never created",
                         ref="spec.md#pulling-blobs", code_level="should")
@@ -133,9 +136,8 @@ def test_blob_of_another_repository_is_404_here(
     _pushed(client, repo, random_blob(content, 64), cleanup)  # both repositories exist
     elsewhere = _pushed(client, repo2, random_blob(content, 512), cleanup)
     what = f"{method} in {repo} of a blob pushed only to {repo2}"
-    get = client.blob_get if method == "GET" else client.blob_head
-    check_error(get(repo, elsewhere.digest), {404}, {"BLOB_UNKNOWN"}, what=what, ref="spec.md#pulling-blobs",
-                code_level="should")
+    check_error(_fetch(client, method, repo, elsewhere.digest), {404}, {"BLOB_UNKNOWN"}, what=what,
+                ref="spec.md#pulling-blobs", code_level="should")
 
 
 # Range requests (RFC 9110 section 14) -------------------------------------------------------------
