@@ -151,6 +151,16 @@ def _served_is_consistent(response: Response, config: RunConfig) -> str:
     return f"{response.content_type} {actual}"
 
 
+def _push_stored(
+    client: RegistryClient, repo: str, kind: str, content: random.Random, cleanup: Cleanup
+) -> tuple[Manifest, str]:
+    """Push the `kind` manifest (with its blobs and children) under a fresh tag: the manifest and tag."""
+    stored = _stored(kind, content)
+    tag = f"neg-{content.getrandbits(24):06x}"
+    push_tree(client, repo, stored, cleanup, tag)
+    return stored, tag
+
+
 @pytest.mark.spec("end-3", PULL, "content-negotiation.md")
 @pytest.mark.level("MUST")
 @pytest.mark.parametrize("kind", _kinds())
@@ -164,8 +174,7 @@ def test_pull_by_digest_serves_exactly_that_content_under_any_accept(
     registry_config: RunConfig,
     capabilities: Capabilities,
 ) -> None:
-    stored = _stored(kind, content)
-    push_tree(client, repo, stored, cleanup, f"neg-{content.getrandbits(24):06x}")
+    stored, _ = _push_stored(client, repo, kind, content, cleanup)
     _run_matrix(
         client,
         repo,
@@ -189,9 +198,7 @@ def test_pull_by_tag_serves_the_stored_manifest_or_a_consistent_variant(
     registry_config: RunConfig,
     capabilities: Capabilities,
 ) -> None:
-    stored = _stored(kind, content)
-    tag = f"neg-{content.getrandbits(24):06x}"
-    push_tree(client, repo, stored, cleanup, tag)
+    stored, tag = _push_stored(client, repo, kind, content, cleanup)
     children = {child.digest: child for child in stored.children}
     _run_matrix(
         client,
