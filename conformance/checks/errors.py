@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import schemas
-from conformance.client import Response
+from conformance.client import RegistryClient, Response
 from conformance.verdicts import must, note, should
 
 ERROR_CODES_REF = "spec.md#error-codes"
@@ -127,6 +127,15 @@ def check_named_code(
     should(any(code in wanted for code in found),
            f"{what}: {response.describe()} does not name the problem: codes {found or '(no JSON body)'}, "
            f"expected {' or '.join(wanted)}", ref=ref or ERROR_CODES_REF)
+
+
+def started_upload(client: RegistryClient, repo: str) -> str:
+    """The Location of a new upload session (end-4a: 202 with a Location), to send a bad request into."""
+    __tracebackhide__ = True
+    started = client.upload_start(repo)
+    must(started.status_code == 202 and started.location, f"{started.describe()}, expected 202", ref="end-4a")
+    assert started.location is not None
+    return started.location
 
 
 def check_allow_header(response: Response, what: str) -> None:

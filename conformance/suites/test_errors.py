@@ -24,7 +24,12 @@ import pytest
 
 from conformance.capabilities import Capabilities
 from conformance.checks.documents import push_children
-from conformance.checks.errors import check_allow_header, check_not_server_error, check_refusal
+from conformance.checks.errors import (
+    check_allow_header,
+    check_not_server_error,
+    check_refusal,
+    started_upload,
+)
 from conformance.checks.transfers import with_session_id
 from conformance.client import RegistryClient, Response
 from conformance.content import Manifest, image_manifest, random_blob
@@ -55,14 +60,6 @@ def _seed_repo(client: RegistryClient, repo: str, cleanup: Cleanup, rng: random.
     client.push_blob(repo, blob)
     cleanup.blob(repo, blob.digest)
     return blob.digest
-
-
-def _started_upload(client: RegistryClient, repo: str) -> str:
-    """The Location of a new upload session (end-4a: 202 with a Location)."""
-    started = client.upload_start(repo)
-    must(started.status_code == 202 and started.location, f"{started.describe()}, expected 202", ref="end-4a")
-    assert started.location is not None
-    return started.location
 
 
 def _image_with_blobs_pushed(
@@ -203,7 +200,7 @@ def test_upload_with_a_digest_that_does_not_match_is_400_digest_invalid(
     client: RegistryClient, repo: str, content: random.Random
 ) -> None:
     data = random_blob(content, 256).data
-    location = _started_upload(client, repo)
+    location = started_upload(client, repo)
     wrong = digest_bytes(data + b"!")
     response = client.upload_put(location, wrong, data)
     check_refusal(response, (400,), ("DIGEST_INVALID",), "closing PUT whose ?digest= is not the content's",
@@ -287,7 +284,7 @@ def test_manifest_put_by_a_malformed_digest_is_refused(
 def test_upload_closed_with_a_malformed_digest_is_400(client: RegistryClient, repo: str,
                                                       content: random.Random) -> None:
     data = random_blob(content, 64).data
-    location = _started_upload(client, repo)
+    location = started_upload(client, repo)
     response = client.upload_put(location, MALFORMED_DIGEST, data)
     check_refusal(response, (400, 404), ("DIGEST_INVALID",), f"closing PUT with ?digest={MALFORMED_DIGEST}",
                   ref="spec.md#pushing-blobs", codes_when_not=("BLOB_UPLOAD_INVALID",))
@@ -351,7 +348,7 @@ def test_chunk_shorter_than_its_content_range_is_refused(
     client: RegistryClient, repo: str, content: random.Random
 ) -> None:
     data = random_blob(content, 64).data
-    location = _started_upload(client, repo)
+    location = started_upload(client, repo)
     response = client.upload_patch(location, data, content_range=f"0-{len(data) * 2 - 1}")
     check_refusal(response, (400, 416), ("SIZE_INVALID", "BLOB_UPLOAD_INVALID"),
                   f"PATCH of {len(data)} bytes announced as Content-Range 0-{len(data) * 2 - 1}",

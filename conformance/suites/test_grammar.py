@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from conformance.checks.documents import push_children
-from conformance.checks.errors import check_named_code, check_not_server_error, check_refusal
+from conformance.checks.errors import check_named_code, check_not_server_error, check_refusal, started_upload
 from conformance.client import RegistryClient, Response
 from conformance.content import image_manifest, random_blob
 from conformance.fixtures import Cleanup
@@ -149,10 +149,14 @@ def test_valid_repository_name_is_accepted(
 
 
 # tags -----------------------------------------------------------------------------------------------------
-def _push_blobs(client: RegistryClient, repo: str, cleanup: Cleanup, rng: random.Random) -> tuple[bytes, str]:
+def _put_by_tag(
+    client: RegistryClient, repo: str, cleanup: Cleanup, rng: random.Random, tag: str
+) -> tuple[Response, bytes, str]:
+    """Push an image's blobs, then PUT its manifest by `tag`: the answer, the manifest bytes and digest."""
     manifest = image_manifest(rng, layers=1, layer_size=64)
     push_children(client, repo, manifest, cleanup)
-    return manifest.data, manifest.digest
+    response = client.manifest_put(repo, tag, manifest.data, media_types.OCI_MANIFEST)
+    return response, manifest.data, manifest.digest
 
 
 VALID_TAGS = {"128 characters": "T" * grammar.TAG_MAX_LENGTH, "underscore only": "_",
@@ -170,8 +174,7 @@ def test_valid_tag_is_accepted(
     tag = VALID_TAGS[kind]
     if not grammar.is_valid_tag(tag):
         raise HarnessError(f"{tag!r} is not a valid tag by our grammar")
-    data, digest = _push_blobs(client, repo, cleanup, content)
-    pushed = client.manifest_put(repo, tag, data, media_types.OCI_MANIFEST)
+    pushed, data, digest = _put_by_tag(client, repo, cleanup, content, tag)
     if pushed.status_code == 201:
         cleanup.tag(repo, tag)
         cleanup.manifest(repo, digest)
@@ -196,8 +199,7 @@ def test_invalid_tag_is_refused_on_push(
     tag = INVALID_TAGS[reason]
     if grammar.is_valid_tag(tag):
         raise HarnessError(f"{tag!r} is a valid tag by our grammar")
-    data, digest = _push_blobs(client, repo, cleanup, content)
-    response = client.manifest_put(repo, tag, data, media_types.OCI_MANIFEST)
+    response, _, digest = _put_by_tag(client, repo, cleanup, content, tag)
     if response.status_code == 201:
         cleanup.manifest(repo, digest)
     check_refusal(response, (400, 404), (), f"manifest PUT with the invalid tag {tag!r} ({reason})",
@@ -249,15 +251,13 @@ def test_bad_digest_on_upload_is_400(
     data = random_blob(content, 32).data
     if digest == digest_bytes(data):
         raise HarnessError("the bad digest is the content's digest")
-    started = client.upload_start(repo)
-    must(started.status_code == 202 and started.location, f"{started.describe()}, expected 202", ref="end-4a")
-    assert started.location is not None
-    response = client.upload_put(started.location, digest, data)
+    location = started_upload(client, repo)
+    response = client.upload_put(location, digest, data)
     what = f"closing PUT with ?digest={digest} ({reason})"
     check_refusal(response, (400, 404), ("DIGEST_INVALID",), what, ref="end-6",
                   codes_when_not=("BLOB_UPLOAD_INVALID", "BLOB_UPLOAD_UNKNOWN"))
     should(response.status_code == 400, f"{what}: {response.describe()}: an invalid or unsupported digest on "
            "blob push SHOULD be answered with 400", ref="spec.md#pushing-blobs")
     if response.status_code != 201:
-        client.upload_cancel(started.location)
+        client.upload_cancel(location)
 
