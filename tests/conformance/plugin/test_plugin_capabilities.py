@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.conformance.plugin.plugin_runs import run_inner
 
 from conformance import registries
 from conformance.capabilities import Capabilities, Finding
+from tests.conformance.plugin.plugin_runs import run_inner
 
 pytest_plugins = ["pytester"]
 

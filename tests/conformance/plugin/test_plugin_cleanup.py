@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.conformance.plugin.plugin_runs import run_inner
 
 from conformance import registries
+from tests.conformance.plugin.plugin_runs import run_inner
 
 pytest_plugins = ["pytester"]
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conformance.plugin.plugin_runs import clean_environment, run_inner
 
 import schemas
 from conformance import registries
+from tests.conformance.plugin.plugin_runs import clean_environment, run_inner
 
 pytest_plugins = ["pytester"]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from tests.conformance.plugin.plugin_runs import run_inner
 
 from conformance import registries
+from tests.conformance.plugin.plugin_runs import run_inner
 
 pytest_plugins = ["pytester"]
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.conformance.plugin.plugin_runs import InnerRun, run_inner
 
 import schemas
+from tests.conformance.plugin.plugin_runs import InnerRun, run_inner
 
 pytest_plugins = ["pytester"]
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.conformance.plugin.plugin_runs import run_inner
 
 from conformance import registries
 from conformance.client import RegistryClient
 from conformance.content import artifact_manifest, image_manifest
+from tests.conformance.plugin.plugin_runs import run_inner
 
 pytest_plugins = ["pytester"]
 
