@@ -3,12 +3,12 @@
 Bodies pass through `pump` piece by piece (whatever size the HTTP layer delivers), so a blob is hashed
 exactly once, while it streams, and never held in memory beyond about 5 MiB per request.
 
-Speed: on a 2-core machine the event loop (receiving, HTTP parsing) and hashing + writing each need about
-one core for a large push. `pump` therefore hands each full MiB to the body's own helper thread (hashlib
-and os.writev release the GIL) while the loop receives the next MiB; bodies under 1 MiB never leave the
-loop thread, so small requests pay no thread hop. Up to `MAX_IN_FLIGHT` batches queue for the helper, so
-it never idles waiting for the loop to hand over the next one; a single helper per body keeps the writes
-in order. A batch is hashed piece by piece and appended with one `writev` (fewer GIL hand-offs).
+Speed: on a 2-core machine receiving (event loop), hashing and writing together need more than one core
+for a large push. `pump` therefore hands each full MiB to the body's own two helper threads, one hashing
+and one appending (hashlib and os.writev release the GIL), while the loop receives the next MiB; bodies
+under 1 MiB never leave the loop thread, so small requests pay no thread hop. Up to `MAX_IN_FLIGHT`
+batches queue for the helpers, so they never idle waiting for the loop; one thread per job keeps hashing
+and writes in order. The loop only waits (and is only woken) when the queue is full or the body ends.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import contextlib
 import hashlib
 import os
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
 from reference_server.grammar import Digest
@@ -89,12 +89,17 @@ class HashingWriter:
         self.written += len(data)
 
     def write_many(self, pieces: list[bytes]) -> None:
-        """Hash every piece, then append them with as few `writev` calls as possible (helper thread)."""
-        if len(pieces) == 1:
-            self.write(pieces[0])
-            return
+        """Hash every piece and append them all (small bodies, in the loop thread)."""
+        self.hash_many(pieces)
+        self.append_many(pieces)
+
+    def hash_many(self, pieces: list[bytes]) -> None:
+        """Feed every piece to the hasher, in order (the hashing helper thread for large bodies)."""
         for piece in pieces:
             self.hasher.update(piece)
+
+    def append_many(self, pieces: list[bytes]) -> None:
+        """Append the pieces with as few `writev` calls as possible (the writing helper for large bodies)."""
         for start in range(0, len(pieces), IOV_MAX):
             group = pieces[start:start + IOV_MAX]
             count = os.writev(self.fd, group)
@@ -109,36 +114,49 @@ class HashingWriter:
             self.written += sum(len(piece) for piece in group)
 
 
-async def pump(chunks: AsyncIterator[bytes], writer: HashingWriter) -> None:
-    """Feed every chunk to `writer`; full 1 MiB batches go to this body's own helper thread, pipelined.
+async def _wait(future: Future[None]) -> None:
+    """Wait for a helper's job without blocking the loop (no loop wake-up when it is already done)."""
+    if future.done():
+        future.result()
+    else:
+        await asyncio.wrap_future(future)
 
-    Up to `MAX_IN_FLIGHT` batches wait for the helper, so it always has the next batch at hand while the
-    loop receives; one thread per body keeps the writes in order. The helper starts at the first full batch.
+
+async def pump(chunks: AsyncIterator[bytes], writer: HashingWriter) -> None:
+    """Feed every chunk to `writer`; full 1 MiB batches are hashed and written by two helper threads.
+
+    Up to `MAX_IN_FLIGHT` batches queue for the helpers, so they always have the next batch at hand while
+    the loop receives; one hashing and one writing thread per body keep both in order. The helpers start
+    at the first full batch.
     """
-    loop = asyncio.get_running_loop()
     batch: list[bytes] = []
     batch_bytes = 0
-    in_flight: collections.deque[asyncio.Future[None]] = collections.deque()
-    helper: ThreadPoolExecutor | None = None
+    in_flight: collections.deque[tuple[Future[None], Future[None]]] = collections.deque()
+    helpers: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None
     try:
         async for chunk in chunks:
             batch.append(chunk)
             batch_bytes += len(chunk)
             if batch_bytes >= PIPELINE_BATCH:
-                if helper is None:
-                    helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pump")
+                if helpers is None:
+                    helpers = (ThreadPoolExecutor(1, "pump-hash"), ThreadPoolExecutor(1, "pump-write"))
                 if len(in_flight) >= MAX_IN_FLIGHT:
-                    await in_flight.popleft()
-                in_flight.append(loop.run_in_executor(helper, writer.write_many, batch))
+                    for job in in_flight.popleft():
+                        await _wait(job)
+                hashing = helpers[0].submit(writer.hash_many, batch)
+                in_flight.append((hashing, helpers[1].submit(writer.append_many, batch)))
                 batch = []
                 batch_bytes = 0
         while in_flight:
-            await in_flight.popleft()
+            for job in in_flight.popleft():
+                await _wait(job)
         if batch:
             writer.write_many(batch)
     finally:
         while in_flight:
-            with contextlib.suppress(Exception):
-                await in_flight.popleft()
-        if helper is not None:
-            helper.shutdown(wait=False)
+            for job in in_flight.popleft():
+                with contextlib.suppress(Exception):
+                    await _wait(job)
+        if helpers is not None:
+            for helper in helpers:
+                helper.shutdown(wait=False)
