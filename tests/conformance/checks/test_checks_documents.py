@@ -8,7 +8,6 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from checks_doubles import REGISTRY, MemoryRegistry, answer, envelope, sha256, verdicts
 
 from conformance.checks.documents import (
     check_content_type,
@@ -36,6 +35,14 @@ from conformance.fixtures import Cleanup
 from conformance.options import SWITCHES, ReadOnlyData, RunConfig
 from conformance.spec import media_types
 from conformance.verdicts import HarnessError, MustViolation, ShouldViolation
+from tests.conformance.checks.checks_doubles import (
+    REGISTRY,
+    MemoryRegistry,
+    answer,
+    envelope,
+    sha256,
+    verdicts,
+)
 
 MANIFEST = image_manifest(7, layer_size=8)
 OCI = media_types.OCI_MANIFEST

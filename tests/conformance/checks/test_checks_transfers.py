@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from checks_doubles import REGISTRY, MemoryRegistry, answer, envelope, sha256, verdicts
 
 from conformance.capabilities import Capabilities
 from conformance.checks.transfers import (
@@ -32,6 +31,14 @@ from conformance.checks.transfers import (
 from conformance.content import Blob
 from conformance.fixtures import Cleanup
 from conformance.verdicts import HarnessError, MustViolation, ShouldViolation
+from tests.conformance.checks.checks_doubles import (
+    REGISTRY,
+    MemoryRegistry,
+    answer,
+    envelope,
+    sha256,
+    verdicts,
+)
 
 DATA = b"hello registry"
 DIGEST = sha256(DATA)

@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from expectations_file import Observed, observed_checks
-
 from conformance.registries import RegistryProcess, start_distribution
 from conformance.reporting.validation import validate_results
+from tests.conformance.expectations.expectations_file import Observed, observed_checks
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 HYPOTHESIS_SEED = "0"

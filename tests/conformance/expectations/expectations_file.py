@@ -254,7 +254,7 @@ def render_changes(changes: list[Change], *, registry: str, results_path: Path |
         lines.append(f"this run: {results_path}")
     lines.append(
         "If a change is intended, regenerate and review every REASON NEEDED: "
-        "python tests/conformance/expectations/update_expectations.py"
+        "python -m tests.conformance.expectations.update_expectations"
         + (f" --results {results_path}" if results_path is not None else "")
     )
     return "\n".join(lines)

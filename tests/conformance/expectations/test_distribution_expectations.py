@@ -17,8 +17,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from distribution_run import run_full_suite, running_distribution
-from expectations_file import (
+
+from conformance.registries import distribution_available
+from tests.conformance.expectations.distribution_run import run_full_suite, running_distribution
+from tests.conformance.expectations.expectations_file import (
     DEVIATIONS,
     EXPECTATIONS_PATH,
     Expectations,
@@ -26,8 +28,6 @@ from expectations_file import (
     render_changes,
     review_problems,
 )
-
-from conformance.registries import distribution_available
 
 NEGOTIATION = "test_negotiation.py::test_pull_by_{}_serves_{}"
 DEVIATION_CHECKS: dict[int, tuple[str, ...]] = {

@@ -6,8 +6,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import update_expectations
-from expectations_file import (
+from conformance.results import CheckResult, RunResults
+from tests.conformance.expectations import update_expectations
+from tests.conformance.expectations.expectations_file import (
     DEVIATIONS,
     REASON_NEEDED,
     Expectations,
@@ -20,8 +21,6 @@ from expectations_file import (
     render_changes,
     review_problems,
 )
-
-from conformance.results import CheckResult, RunResults
 
 REASONS = {key: f"text of {key}" for key in DEVIATIONS}
 
@@ -85,7 +84,7 @@ def test_every_kind_of_change_is_listed_with_outcomes_and_message() -> None:
     assert "expected (not in the file); actual failed\n      message: MustViolation: new" in text
     assert "expected warned because deviation-12; actual (not run)" in text
     assert "message: HarnessError: boom" in text
-    assert "update_expectations.py --results /tmp/r/results.json" in text
+    assert "update_expectations --results /tmp/r/results.json" in text
 
 
 def test_regenerate_keeps_reviewed_entries_and_marks_the_rest() -> None:

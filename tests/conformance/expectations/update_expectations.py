@@ -1,7 +1,9 @@
 """Regenerate `distribution-2.8.2.json` from a run of the suite against distribution 2.8.2, for review.
 
-    python tests/conformance/expectations/update_expectations.py                  # start 2.8.2, run, rewrite
-    python tests/conformance/expectations/update_expectations.py --results R.json # from an earlier run
+Run from the repository root:
+
+    python -m tests.conformance.expectations.update_expectations                  # start 2.8.2, run, rewrite
+    python -m tests.conformance.expectations.update_expectations --results R.json # from an earlier run
 
 Reasons and details of checks whose outcome did not change are kept. Every new non-passing check, and every
 check whose outcome changed, is written with `REASON NEEDED` and the run's message: read its message and
@@ -18,8 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from distribution_run import run_full_suite, running_distribution
-from expectations_file import (
+from conformance.reporting.validation import validate_results
+from tests.conformance.expectations.distribution_run import run_full_suite, running_distribution
+from tests.conformance.expectations.expectations_file import (
     EXPECTATIONS_PATH,
     Expectations,
     observed_checks,
@@ -27,8 +30,6 @@ from expectations_file import (
     review_problems,
     shorten,
 )
-
-from conformance.reporting.validation import validate_results
 
 
 def _observed_from(results_path: Path | None) -> tuple[dict[str, object], Path]:
