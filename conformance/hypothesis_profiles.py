@@ -68,6 +68,9 @@ def register_profiles(config: Any = None) -> None:
     for name, values in _PROFILE_SETTINGS.items():
         settings.register_profile(
             name,
+            # Hypothesis' built-in profile as the parent, never whatever happens to be loaded or active
+            # when this runs (a test's own @settings would otherwise leak in, e.g. suppressed health checks).
+            parent=settings.get_profile("default"),
             deadline=None,
             print_blob=True,
             database=database,
