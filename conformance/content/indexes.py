@@ -12,7 +12,7 @@ from typing import Any
 
 from conformance.content.blobs import Seed, rng_of
 from conformance.content.descriptors import Descriptor
-from conformance.content.manifests import Manifest, as_descriptor, image_manifest, pad_to_size
+from conformance.content.manifests import Manifest, build_sized, finish_document, image_manifest
 from conformance.spec import media_types
 
 DEFAULT_PLATFORMS: tuple[Mapping[str, Any], ...] = (
@@ -58,17 +58,11 @@ def image_index(
         if artifact_type is not None:
             document["artifactType"] = artifact_type
         document["manifests"] = entries
-        if subject is not None:
-            document["subject"] = as_descriptor(subject).to_dict()
-        if current_annotations:
-            document["annotations"] = dict(current_annotations)
-        document.update(extra_fields or {})
-        return document
+        return finish_document(
+            document, subject=subject, annotations=current_annotations, extra_fields=extra_fields
+        )
 
-    if target_size is not None:
-        document = pad_to_size(build, target_size, dict(annotations or {}))
-    else:
-        document = build(annotations)
+    document = build_sized(build, target_size, annotations)
     unique = {child.digest: child for child in manifests}
     return Manifest(
         document=document, media_type=media_type, algorithm=algorithm, children=tuple(unique.values())

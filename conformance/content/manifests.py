@@ -114,6 +114,30 @@ def pad_to_size(build: Any, target_size: int, annotations: dict[str, str]) -> di
     return document
 
 
+def finish_document(
+    document: dict[str, Any],
+    *,
+    subject: Manifest | Descriptor | None,
+    annotations: Mapping[str, str] | None,
+    extra_fields: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """Add the optional tail that manifests and indexes share: `subject`, `annotations`, extra fields."""
+    if subject is not None:
+        document["subject"] = as_descriptor(subject).to_dict()
+    if annotations:
+        document["annotations"] = dict(annotations)
+    document.update(extra_fields or {})
+    return document
+
+
+def build_sized(build: Any, target_size: int | None, annotations: Mapping[str, str] | None) -> dict[str, Any]:
+    """`build(annotations)`, padded to exactly `target_size` bytes when one is given."""
+    if target_size is not None:
+        return pad_to_size(build, target_size, dict(annotations or {}))
+    document: dict[str, Any] = build(annotations)
+    return document
+
+
 def image_manifest(
     seed: Seed = None,
     *,
@@ -185,17 +209,11 @@ def image_manifest(
             document["artifactType"] = artifact_type
         document["config"] = config_descriptor.to_dict()
         document["layers"] = layer_descriptors
-        if subject is not None:
-            document["subject"] = as_descriptor(subject).to_dict()
-        if current_annotations:
-            document["annotations"] = dict(current_annotations)
-        document.update(extra_fields or {})
-        return document
+        return finish_document(
+            document, subject=subject, annotations=current_annotations, extra_fields=extra_fields
+        )
 
-    if target_size is not None:
-        document = pad_to_size(build, target_size, dict(annotations or {}))
-    else:
-        document = build(annotations)
+    document = build_sized(build, target_size, annotations)
     pushed = [config, *layer_blobs]
     return Manifest(
         document=document,
