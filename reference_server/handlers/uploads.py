@@ -6,7 +6,9 @@ No ``OCI-Chunk-Min-Length`` is advertised: chunks of any size are accepted.
 
 Mount: ``?mount=<digest>&from=<repo>`` links the blob (201) when ``from`` holds it; without ``from`` the
 mount succeeds when the blob exists anywhere in this registry (the spec lets a registry find the source
-itself; this server has no access control yet, so nothing can leak). Otherwise 202 with a new session.
+itself). With ``--auth``, the auth layer first turns a mount whose source the caller may not pull, or a
+mount without ``from``, into a plain upload (``reference_server/auth``), so nothing leaks between owners.
+Otherwise 202 with a new session.
 """
 
 from __future__ import annotations
