@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from load.bench import DROP_CACHES, settle
 from load.bench_payload import SLICE, BlobPool
 from load.bench_report import format_size, parse_size, percentile
 from tests.support.clients import require_tools
@@ -44,6 +46,10 @@ def test_quick_benchmark_runs_both_registries_and_verifies_every_pull(tmp_path: 
 
     document = json.loads(figures.read_text())
     assert document["settings"]["rounds"] == 2
+    # the clean page cache is dropped before every push cell exactly where the machine allows it
+    can_drop = os.access(DROP_CACHES, os.W_OK)
+    assert document["settings"]["page_cache_dropped"] is can_drop
+    assert f"page cache dropped before push cells: {'yes' if can_drop else 'no'}" in output
     rows = document["rows"]
     assert [(r["size"], r["concurrency"], r["op"]) for r in rows] == [
         (size, concurrency, op) for size in (4096, 20000) for concurrency in (1, 3) for op in ("push", "pull")
@@ -114,3 +120,8 @@ def test_sizes_and_percentiles() -> None:
     assert percentile([], 0.5) == 0.0
     assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0
     assert percentile([float(i) for i in range(1, 101)], 0.95) == 95.0
+
+
+def test_settle_drops_the_page_cache_only_when_asked_and_allowed() -> None:
+    assert settle(drop_page_cache=False) is False
+    assert settle(drop_page_cache=True) is os.access(DROP_CACHES, os.W_OK)
