@@ -122,12 +122,17 @@ def start_registries(stack: ExitStack, workers: int | None) -> dict[str, Registr
 def settle(drop_page_cache: bool = False) -> bool:
     """Flush dirty pages before a cell; before push cells also drop the clean page cache if allowed.
 
-    The flush keeps one registry's writeback from slowing the next cell down. The drop is for virtual
-    machines that back guest memory lazily: there, writing into page cache that grows into never-touched
-    memory costs the kernel ~10x more than reusing freed pages (a bare 1 MiB `write` loop, no HTTP, no
-    hashing, measured on the project's 2-core machine: 3.8 GiB/s at first, ~300 MiB/s once ~4 GiB of blobs
-    stayed cached; 2-4 GiB/s in every round when the cache was dropped before it). Without the drop, large
-    pushes late in a run measure that machine artefact for both registries instead of the registries.
+    The flush keeps one registry's writeback from slowing the next cell down. The drop removes two effects
+    of earlier cells that would otherwise land on whichever registry pushes next (measured with `perf` on
+    the project's 2-core VM):
+    - page cache growing into never-touched guest memory costs the kernel ~10x more than reusing freed
+      pages: a bare 1 MiB `write` loop (no HTTP, no hashing) falls from 3.8 GiB/s to ~300 MiB/s once
+      ~4 GiB of blobs stay cached, and runs at 2-4 GiB/s in every round when the cache is dropped first;
+    - the blobs deleted after each cell leave thousands of recently deleted inodes whose inode-table
+      blocks stay cached; ext4's inode allocator then skips each of them (kernel `recently_deleted`, the
+      top kernel symbol), so creating files gets slower: our 4 KiB push at concurrency 8 ran at ~500-770
+      ops/s with the cache kept and ~1200-1270 with it dropped (distribution, ~5x slower per push, barely
+      moved).
     Pull cells keep the cache, like a registry serving a blob it just received. Returns whether the cache
     was dropped (it needs root; otherwise only the flush happens).
     """
