@@ -3,7 +3,8 @@
 Serve options: ``--host`` (127.0.0.1), ``--port`` (5000), ``--data-dir`` (default
 ``~/.cache/registry-harness/reference-server``, else a temporary directory; printed at start),
 ``--workers N``, ``--no-delete``, ``--log-level``, ``--access-log``, ``--referrers-page-size N`` (100),
-``--upload-timeout SECONDS`` (3600), ``--max-manifest-bytes N`` (4194304), ``--fsync``,
+``--upload-timeout SECONDS`` (3600), ``--chunk-min-length BYTES`` (none: no minimum advertised),
+``--max-manifest-bytes N`` (4194304), ``--fsync``,
 ``--auth none|basic|token`` with ``--users-file``, ``--access-file``, ``--token-*`` (see
 ``reference_server/auth/cli.py``). Ready means ``GET /v2/`` answers 200 (401 with auth on).
 """
@@ -20,7 +21,7 @@ import uvicorn
 
 from reference_server import gc
 from reference_server.auth import cli as auth_cli
-from reference_server.config import CONFIG_ENV, DEFAULT_MAX_MANIFEST_BYTES, Config
+from reference_server.config import CONFIG_ENV, DEFAULT_MAX_MANIFEST_BYTES, MAX_CHUNK_MIN_LENGTH, Config
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
@@ -52,6 +53,16 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _chunk_min_length(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of bytes") from None
+    if not 1 <= value <= MAX_CHUNK_MIN_LENGTH:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_CHUNK_MIN_LENGTH} bytes, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser of the serve command."""
     parser = argparse.ArgumentParser(
@@ -74,6 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_seconds,
         default=3600.0,
         help="seconds after which an idle upload session expires",
+    )
+    parser.add_argument(
+        "--chunk-min-length",
+        type=_chunk_min_length,
+        default=None,
+        metavar="BYTES",
+        help="advertise OCI-Chunk-Min-Length: BYTES on the POST that opens an upload session and enforce it: "
+        "a shorter chunk is accepted as the last one, after it the session takes no more data (416) and "
+        f"only a closing PUT without a body (1..{MAX_CHUNK_MIN_LENGTH}; default: no minimum)",
     )
     parser.add_argument("--max-manifest-bytes", type=_positive, default=DEFAULT_MAX_MANIFEST_BYTES)
     parser.add_argument(
@@ -98,6 +118,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         access_log=args.access_log,
         referrers_page_size=args.referrers_page_size,
         upload_timeout=args.upload_timeout,
+        chunk_min_length=args.chunk_min_length,
         max_manifest_bytes=args.max_manifest_bytes,
         fsync=args.fsync,
         **auth_cli.config_values(args),

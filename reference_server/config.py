@@ -9,6 +9,7 @@ from pathlib import Path
 
 CONFIG_ENV = "REFERENCE_SERVER_CONFIG"
 DEFAULT_MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+MAX_CHUNK_MIN_LENGTH = 64 * 1024 * 1024  # clients hold a chunk in memory; S3's 5 MiB part minimum is typical
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Config:
     access_log: bool = False
     referrers_page_size: int = 100
     upload_timeout: float = 3600.0
+    chunk_min_length: int | None = None  # OCI-Chunk-Min-Length; None advertises none (any size accepted)
     max_manifest_bytes: int = DEFAULT_MAX_MANIFEST_BYTES
     fsync: bool = False
     auth: str = "none"

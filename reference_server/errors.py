@@ -13,6 +13,7 @@ Codes are the 14 of the distribution-spec table; no implementation-only code (``
   cannot be served; distribution's ``PAGINATION_NUMBER_INVALID`` is not an OCI code).
 - Unsatisfiable blob ``Range`` -> 416 ``SIZE_INVALID`` with ``Content-Range: bytes */<size>``.
 - Out-of-order chunk -> 416 with code ``BLOB_UPLOAD_INVALID`` and a ``Range`` header of what is stored;
+  so is more data after a chunk shorter than ``--chunk-min-length`` (``detail.min_length``, see uploads);
   garbage ``Content-Range`` -> 400 ``BLOB_UPLOAD_INVALID``; ``Content-Length`` differing from the range
   -> 400 ``SIZE_INVALID``; unknown, malformed, expired, cancelled or other-repository session id -> 404
   ``BLOB_UPLOAD_UNKNOWN``.
@@ -126,10 +127,13 @@ def translate(exc: domain.StorageError) -> OciError:
     if isinstance(exc, domain.UploadNotFoundError):
         return OciError("BLOB_UPLOAD_UNKNOWN", str(exc), {"uuid": exc.upload_id})
     if isinstance(exc, domain.UploadOutOfOrderError):
+        detail: dict[str, int | None] = {"stored": exc.stored, "start": exc.start}
+        if isinstance(exc, domain.ChunkAfterShortChunkError):
+            detail["min_length"] = exc.min_length
         return OciError(
             "BLOB_UPLOAD_INVALID",
             str(exc),
-            {"stored": exc.stored, "start": exc.start},
+            detail,
             status=416,
             headers=[(b"range", range_header(exc.stored))],
         )

@@ -2,7 +2,36 @@
 
 ``Range`` on upload answers is ``0-<last byte stored>``; for a session holding no bytes yet it is ``0-0``
 (the spec cannot express "empty"; this is what distribution and the official suite's clients expect).
-No ``OCI-Chunk-Min-Length`` is advertised: chunks of any size are accepted.
+
+Minimum chunk length. By default no ``OCI-Chunk-Min-Length`` is advertised and chunks of any size are
+accepted. With ``--chunk-min-length BYTES`` every POST answer that opens a session (a plain POST, a
+``digest-algorithm`` POST, a mount falling back to an upload) carries ``OCI-Chunk-Min-Length: BYTES``, and
+the minimum is enforced. spec.md "Pushing a blob in chunks": "If the registry has a minimum chunk size, the
+``POST`` response SHOULD include the following header"; "If the registry provides an
+``OCI-Chunk-Min-Length`` header in the ``POST`` response, the size of each chunk, except for the final
+chunk, SHOULD be greater or equal to that value. The final chunk MAY have any length." and "The final
+chunk MAY be uploaded using a ``PATCH`` request or it MAY be uploaded in the closing ``PUT`` request."
+A registry cannot tell at PATCH time whether a chunk is the final one, so the rule is:
+
+- a chunk shorter than the minimum is ACCEPTED (202): it may be the final chunk;
+- once a session holds such a short chunk, it takes no more data: a further PATCH, or a closing PUT
+  carrying a chunk, proves the short chunk was not the final one, and is refused with 416 and the
+  session's ``Location`` and ``Range`` (what is stored), exactly like an out-of-order chunk. The code is
+  ``BLOB_UPLOAD_INVALID`` (``detail.min_length`` names the minimum): it is the spec table's code for an
+  upload the registry cannot continue; ``RANGE_INVALID`` is distribution's own code, outside the OCI table
+  (see errors.py). 416 is the status end-5/end-6 list for a chunk the registry cannot accept, and the
+  historical text of the spec said it outright: "The server MAY enforce a minimum chunk size. If the server
+  cannot accept the chunk, a 416 Requested Range Not Satisfiable response will be returned and will
+  include a Range header indicating the current status";
+- the closing PUT without a body always proceeds (the short chunk WAS the final one), and so does a
+  closing PUT whose final chunk follows only chunks of at least the minimum, whatever its own size.
+  A PATCH announcing ``Content-Length: 0`` carries nothing and is answered 202 even after a short chunk; a
+  PATCH of unannounced length (chunked transfer coding) counts as carrying data.
+
+A client that breaks the rule can close the session only with the bytes already stored, or cancel it and
+upload again: the refusal is the price of the SHOULD it ignored. The "holds a short chunk" mark is on disk
+(storage/uploads.py), so the rule holds across ``--workers N``. The minimum in force is the one the server
+runs with when the chunk arrives.
 
 Mount: ``?mount=<digest>&from=<repo>`` links the blob (201) when ``from`` holds it; without ``from`` the
 mount succeeds when the blob exists anywhere in this registry (the spec lets a registry find the source
@@ -34,6 +63,14 @@ def _session_headers(name: RepositoryName, upload_id: UploadId, stored: int) -> 
     ]
 
 
+def _announced_length(request: Request) -> int | None:
+    """Content-Length; 0 without Content-Length and Transfer-Encoding (no body, RFC 9112 6.3); else None."""
+    declared = request.content_length()
+    if declared is None and request.header(b"transfer-encoding") is None:
+        return 0
+    return declared
+
+
 def _blob_created(name: RepositoryName, digest: str) -> Response:
     return Response(
         201,
@@ -45,8 +82,8 @@ def _blob_created(name: RepositoryName, digest: str) -> Response:
 
 
 def _chunk_bounds(request: Request) -> tuple[int | None, int | None]:
-    """(start, length) of the chunk: from Content-Range when present, else (None, Content-Length)."""
-    declared = request.content_length()
+    """(start, length) of the chunk: from Content-Range when present, else (None, announced length)."""
+    declared = _announced_length(request)
     content_range = request.header(b"content-range")
     if content_range is None:
         return None, declared
@@ -109,7 +146,10 @@ async def start_upload(ctx: Context, request: Request, match: Match) -> Response
     except GrammarError as exc:
         raise OciError("DIGEST_INVALID", str(exc), {"digest-algorithm": algorithm_param}) from None
     session = storage.uploads.create(name, algorithm)
-    return Response(202, _session_headers(name, session.id, 0))
+    headers = _session_headers(name, session.id, 0)
+    if ctx.config.chunk_min_length is not None:
+        headers.append((b"oci-chunk-min-length", str(ctx.config.chunk_min_length).encode()))
+    return Response(202, headers)
 
 
 async def patch_upload(ctx: Context, request: Request, match: Match) -> Response:
@@ -117,7 +157,9 @@ async def patch_upload(ctx: Context, request: Request, match: Match) -> Response
     session = _session(ctx, match)
     start, length = _chunk_bounds(request)
     try:
-        stored = await ctx.storage.uploads.append(session, request.body(), start, length)
+        stored = await ctx.storage.uploads.append(
+            session, request.body(), start, length, min_length=ctx.config.chunk_min_length
+        )
     except UploadOutOfOrderError as exc:
         raise _out_of_order(session, exc) from None
     return Response(202, _session_headers(session.name, session.id, stored))
@@ -132,7 +174,9 @@ async def finish_upload(ctx: Context, request: Request, match: Match) -> Respons
     digest = valid_digest(digest_param)
     start, length = _chunk_bounds(request)
     try:
-        await ctx.storage.uploads.complete(session, request.body(), start, length, digest)
+        await ctx.storage.uploads.complete(
+            session, request.body(), start, length, digest, min_length=ctx.config.chunk_min_length
+        )
     except UploadOutOfOrderError as exc:
         raise _out_of_order(session, exc) from None
     return _blob_created(session.name, str(digest))

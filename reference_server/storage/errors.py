@@ -48,6 +48,24 @@ class UploadOutOfOrderError(StorageError):
         self.start = start
 
 
+class ChunkAfterShortChunkError(UploadOutOfOrderError):
+    """More data for a session whose last chunk was shorter than the minimum chunk length.
+
+    A short chunk is only allowed as the last one; data after it means it was not. It is a chunk the
+    registry cannot accept at this point, so it is answered like an out-of-order chunk.
+    """
+
+    def __init__(self, stored: int, start: int | None, min_length: int) -> None:
+        super().__init__(
+            stored,
+            start,
+            f"the session already holds a chunk shorter than the minimum chunk length of {min_length} bytes "
+            "(OCI-Chunk-Min-Length), which must be the last chunk: close the upload with a PUT without a "
+            "body, or cancel it and upload again in chunks of at least the minimum",
+        )
+        self.min_length = min_length
+
+
 class DigestMismatchError(StorageError):
     """Content does not hash to the digest the client named."""
 

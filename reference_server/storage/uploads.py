@@ -16,6 +16,16 @@ When another worker appended in between (offset differs), the data file is re-ha
 
 Abandoned sessions expire after ``upload_timeout`` seconds without activity (data-file mtime): checked on
 every access, plus a sweep of uploads/ and tmp/ at most once a minute per process.
+
+Minimum chunk length (``min_length`` passed to `append`/`complete` by the handler, see
+handlers/uploads.py for the rule): a chunk shorter than the minimum is stored, since it may be the last one,
+and the session is marked as holding a short chunk; from then on no further data is accepted
+(`ChunkAfterShortChunkError`), only a closing PUT without a body. The mark lives in the data file's mode:
+the owner-execute bit (`SHORT_CHUNK_MARK`), which a session file is never created with. It is set with
+``fchmod`` while the append still holds the session's ``flock``, so every worker sees it on its next
+``fstat`` of the locked file, with no extra file and no in-process state. It is cleared before the data
+file is committed as a blob. (A process killed between writing a short chunk and setting the mark leaves
+the session unmarked: the failure mode is lenient, never a refused correct upload.)
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import fcntl
 import hashlib
 import os
 import secrets
+import stat
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -34,6 +45,7 @@ from reference_server.digests import Hasher, HashingWriter, hash_file, new_hashe
 from reference_server.grammar import SUPPORTED_ALGORITHMS, Digest, RepositoryName, UploadId
 from reference_server.storage.blobs import BlobStore
 from reference_server.storage.errors import (
+    ChunkAfterShortChunkError,
     DigestMismatchError,
     SizeMismatchError,
     UploadNotFoundError,
@@ -45,6 +57,7 @@ REHASH_IN_THREAD_ABOVE = 1 << 20
 HASHER_CACHE_LIMIT = 4096
 RANDOM_HEX = 20
 REPOSITORY_HEX = 12
+SHORT_CHUNK_MARK = stat.S_IXUSR  # on the session's data file: it holds a chunk shorter than the minimum
 
 
 def repository_tag(name: RepositoryName) -> str:
@@ -117,13 +130,23 @@ class UploadStore:
         chunks: AsyncIterator[bytes],
         start: int | None,
         length: int | None,
+        *,
+        min_length: int | None = None,
     ) -> int:
-        """Append a chunk (must start at the stored size when `start` is given); return the new size."""
-        fd, size = self._open_locked(session, start)
+        """Append a chunk (must start at the stored size when `start` is given); return the new size.
+
+        `length` None means "not announced" (the body may hold data). With `min_length`, a chunk that may
+        carry data is refused when the session already holds a short chunk, and a non-empty chunk shorter
+        than `min_length` marks the session (see the module docstring).
+        """
+        fd, size = self._open_locked(session, start, min_length, length)
         try:
             hasher = await self._hasher_at(session, session.algorithm, size)
             await self._write(session, fd, size, hasher, chunks=chunks, length=length)
-            return os.fstat(fd).st_size
+            total = os.fstat(fd).st_size
+            if min_length is not None and 0 < total - size < min_length:
+                os.fchmod(fd, stat.S_IMODE(os.fstat(fd).st_mode) | SHORT_CHUNK_MARK)
+            return total
         finally:
             os.close(fd)
 
@@ -134,9 +157,15 @@ class UploadStore:
         start: int | None,
         length: int | None,
         digest: Digest,
+        *,
+        min_length: int | None = None,
     ) -> None:
-        """Append an optional last chunk, verify the content against `digest`, commit it to the repository."""
-        fd, size = self._open_locked(session, start)
+        """Append an optional last chunk, verify the content against `digest`, commit it to the repository.
+
+        With `min_length`, a last chunk that may carry data is refused when the session already holds a
+        short chunk (that chunk was then not the last one); closing without a body always proceeds.
+        """
+        fd, size = self._open_locked(session, start, min_length, length)
         try:
             hasher = await self._hasher_at(session, session.algorithm, size)
             await self._write(session, fd, size, hasher, chunks=chunks, length=length)
@@ -148,6 +177,9 @@ class UploadStore:
             if actual != digest.hex:
                 self.cancel(session)
                 raise DigestMismatchError(str(digest), f"{digest.algorithm}:{actual}")
+            mode = stat.S_IMODE(os.fstat(fd).st_mode)
+            if mode & SHORT_CHUNK_MARK:
+                os.fchmod(fd, mode & ~SHORT_CHUNK_MARK)  # a blob file carries no session mark
             try:
                 self.blobs.commit_file(session.path, digest)
             except FileNotFoundError:  # expired (swept) or cancelled while this request ran
@@ -156,7 +188,10 @@ class UploadStore:
         finally:
             os.close(fd)
 
-    def _open_locked(self, session: UploadSession, start: int | None) -> tuple[int, int]:
+    def _open_locked(
+        self, session: UploadSession, start: int | None, min_length: int | None, length: int | None
+    ) -> tuple[int, int]:
+        """The locked data file and its size, after the order and short-chunk rules (errors close it)."""
         try:
             fd = os.open(session.path, os.O_WRONLY | os.O_APPEND)
         except FileNotFoundError:
@@ -169,10 +204,14 @@ class UploadStore:
             raise UploadOutOfOrderError(
                 size, start, "another request is writing to this upload session"
             ) from None
-        size = os.fstat(fd).st_size
+        info = os.fstat(fd)
+        size = info.st_size
         if start is not None and start != size:
             os.close(fd)
             raise UploadOutOfOrderError(size, start)
+        if min_length is not None and length != 0 and info.st_mode & SHORT_CHUNK_MARK:
+            os.close(fd)
+            raise ChunkAfterShortChunkError(size, start, min_length)
         return fd, size
 
     async def _write(
