@@ -6,9 +6,10 @@ import asyncio
 import hashlib
 import os
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from reference_server.grammar import Digest, RepositoryName, Tag, UploadId
 from reference_server.storage import Storage
 from reference_server.storage.errors import (
     BlobNotFoundError,
+    ChunkAfterShortChunkError,
     ClientDisconnectedError,
     DigestMismatchError,
     ManifestNotFoundError,
@@ -277,3 +279,65 @@ def test_session_removed_while_completing_is_unknown(storage: Storage) -> None:
     with pytest.raises(UploadNotFoundError):
         asyncio.run(storage.uploads.complete(session, vanish_then_stream(), None, None, digest_of(data)))
     assert storage.blobs.size_anywhere(digest_of(data)) is None
+
+
+# --- minimum chunk length (handlers/uploads.py states the rule) ---------------------------------------------
+MIN = 100
+
+
+def test_short_chunk_is_accepted_then_blocks_more_data_in_every_store_instance(tmp_path: Path) -> None:
+    """The mark is on disk: a second Storage (another worker) refuses data after the first's short chunk."""
+    one = Storage.open(tmp_path / "d", upload_timeout=3600)
+    two = Storage.open(tmp_path / "d", upload_timeout=3600)
+    data = os.urandom(400)
+    session = one.uploads.create(REPO, "sha256")
+    assert asyncio.run(one.uploads.append(session, stream([data[:150]]), 0, 150, min_length=MIN)) == 150
+    assert asyncio.run(one.uploads.append(session, stream([data[150:180]]), 150, 30, min_length=MIN)) == 180
+    seen = two.uploads.get(REPO, session.id)
+    attempts: list[Coroutine[Any, Any, object]] = [
+        two.uploads.append(seen, stream([data[180:300]]), 180, 120, min_length=MIN),
+        two.uploads.append(seen, stream([data[180:185]]), 180, 5, min_length=MIN),
+        two.uploads.append(seen, stream([data[180:]]), None, None, min_length=MIN),  # unannounced length
+        two.uploads.complete(seen, stream([data[180:]]), 180, 220, digest_of(data), min_length=MIN),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ChunkAfterShortChunkError) as excinfo:
+            asyncio.run(attempt)
+        assert isinstance(excinfo.value, UploadOutOfOrderError)
+        assert (excinfo.value.stored, excinfo.value.min_length) == (180, MIN)
+        assert two.uploads.size(seen) == 180
+    assert asyncio.run(two.uploads.append(seen, stream([]), None, 0, min_length=MIN)) == 180
+    asyncio.run(two.uploads.complete(seen, stream([]), None, 0, digest_of(data[:180]), min_length=MIN))
+    blob = Path(one.layout.blob(digest_of(data[:180])))
+    assert blob.read_bytes() == data[:180]
+    assert blob.stat().st_mode & 0o111 == 0  # the session mark does not survive into the blob store
+
+
+def test_chunks_of_the_minimum_and_any_final_chunk_complete(storage: Storage) -> None:
+    data = os.urandom(207)
+    uploads = storage.uploads
+    session = uploads.create(REPO, "sha256")
+    for start in (0, 100):
+        asyncio.run(uploads.append(session, stream([data[start : start + 100]]), start, 100, min_length=MIN))
+    asyncio.run(uploads.complete(session, stream([data[200:]]), 200, 7, digest_of(data), min_length=MIN))
+    assert Path(storage.layout.blob(digest_of(data))).read_bytes() == data
+
+
+def test_short_final_chunk_by_patch_then_empty_close(storage: Storage) -> None:
+    data = os.urandom(130)
+    session = storage.uploads.create(REPO, "sha256")
+    asyncio.run(storage.uploads.append(session, stream([data[:100]]), 0, 100, min_length=MIN))
+    asyncio.run(storage.uploads.append(session, stream([data[100:]]), 100, 30, min_length=MIN))
+    asyncio.run(storage.uploads.complete(session, stream([]), None, 0, digest_of(data), min_length=MIN))
+    assert storage.blobs.size_in(REPO, digest_of(data)) == 130
+
+
+def test_mark_is_per_session_and_ignored_without_a_minimum(storage: Storage) -> None:
+    short = storage.uploads.create(REPO, "sha256")
+    other = storage.uploads.create(REPO, "sha256")
+    asyncio.run(storage.uploads.append(short, stream([b"tiny"]), 0, 4, min_length=MIN))
+    assert asyncio.run(storage.uploads.append(other, stream([b"tiny"]), 0, 4)) == 4
+    assert asyncio.run(storage.uploads.append(other, stream([b"more"]), 4, 4)) == 8  # no minimum: no rule
+    with pytest.raises(ChunkAfterShortChunkError):
+        asyncio.run(storage.uploads.append(short, stream([b"more"]), 4, 4, min_length=MIN))
+    assert asyncio.run(storage.uploads.append(short, stream([b"more"]), 4, 4)) == 8  # server run without one
