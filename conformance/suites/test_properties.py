@@ -26,29 +26,42 @@ from hypothesis import reject as reject_example
 from hypothesis import strategies as st
 
 from conformance.capabilities import Capabilities
+
+# Helpers imported `as _name` keep the names the checks' bodies call them by: an unchanged body keeps its
+# Hypothesis example-database key (a digest of the check's source), so saved failing examples still replay.
+from conformance.checks.bad_input import (
+    DIGEST_CODES,
+    ERRORS,
+    NAME_CODES,
+    TAG_CODES,
+    shared_image_fixture,  # noqa: F401 (fixture)
+)
+from conformance.checks.bad_input import check_refused_input as _check_refused
 from conformance.checks.documents import (
     check_error_response,
     check_manifest_pushed,
     check_manifest_served,
     check_own_document,
-    check_schema,
-    header_values,
     is_spec_order,
-    json_document,
-    walk_pages,
 )
-from conformance.checks.properties import Example, PropertyRun, property_client_fixture  # noqa: F401 (fixture)
+from conformance.checks.example_uploads import CHUNKED
+from conformance.checks.example_uploads import push_blobs_and_children as _push_blobs_and_children
+from conformance.checks.example_uploads import push_sha512_blobs as _sha512_blobs_pushed
+from conformance.checks.example_uploads import send_chunk_plan as _send_plan
+from conformance.checks.example_uploads import sha512_refused as _sha512_refused
+from conformance.checks.listings import REFERRERS, TAGS
+from conformance.checks.listings import referrer_entries as _referrer_entries
+from conformance.checks.listings import walk_tag_pages as _walk_tags
+from conformance.checks.properties import PropertyRun, property_client_fixture  # noqa: F401 (fixture)
 from conformance.checks.transfers import (
     check_blob_created,
     check_digest_header,
     check_session_progress,
     content_range,
-    error_codes,
     session_location,
 )
-from conformance.client import RegistryClient, Response
-from conformance.content import Blob, Manifest, image_manifest, random_blob
-from conformance.fixtures import RegistryTarget, unique_repository
+from conformance.client import RegistryClient
+from conformance.content import Manifest, image_manifest, random_blob
 from conformance.hypothesis_profiles import check_settings
 from conformance.options import RunConfig
 from conformance.strategies import (
@@ -71,31 +84,11 @@ pytestmark = [pytest.mark.properties, pytest.mark.writes]
 PULL_MANIFESTS = "spec.md#pulling-manifests"
 PUSH_MANIFESTS = "spec.md#pushing-manifests"
 PULL_BLOBS = "spec.md#pulling-blobs"
-CHUNKED = "spec.md#pushing-a-blob-in-chunks"
-ERRORS = "spec.md#error-codes"
-TAGS = "spec.md#listing-tags"
-REFERRERS = "spec.md#listing-referrers"
 
 
 def _run(client: RegistryClient, config: RunConfig, capabilities: Capabilities, label: str,
          test: Callable[..., Any]) -> PropertyRun:
     return PropertyRun(client, config, capabilities, label, test)
-
-
-def _push_blobs_and_children(example: Example, repo: str, manifest: Manifest) -> None:
-    """Push what `manifest` needs (blobs, then child manifests by digest), registered for cleanup."""
-    for blob in manifest.all_blobs():
-        example.client.push_blob(repo, blob)
-        example.cleanup.blob(repo, blob.digest)
-    pending = list(manifest.children)
-    ordered: list[Manifest] = []
-    while pending:
-        child = pending.pop()
-        ordered.insert(0, child)
-        pending.extend(child.children)
-    for child in ordered:
-        example.client.push_manifest(repo, None, child)
-        example.cleanup.manifest(repo, child.digest)
 
 
 # round trips ---------------------------------------------------------------------------------------
@@ -140,32 +133,6 @@ def test_any_valid_manifest_round_trips_byte_identically(
                                   registry_config)
             check_manifest_served(example.client.manifest_head(example.repo, served_by), manifest,
                                   registry_config)
-
-
-def _sha512_blobs_pushed(example: Example, manifest: Manifest, run: PropertyRun) -> bool:
-    """Push the sha512 blobs of `manifest`; False (sha512 recorded unsupported) when a step answers 400."""
-    for blob in manifest.all_blobs():
-        started = example.client.upload_start(example.repo, params={"digest-algorithm": "sha512"})
-        if _sha512_refused(started, run, "POST ?digest-algorithm=sha512"):
-            return False
-        location = session_location(started, what="POST ?digest-algorithm=sha512")
-        finished = example.client.upload_put(location, blob.digest, blob.data)
-        if _sha512_refused(finished, run, "the closing PUT of a sha512 blob"):
-            return False
-        must(finished.status_code == 201, f"sha512 blob upload: {finished.describe()}, expected 201 (or 400 "
-             "when sha512 is unsupported)", ref="end-6")
-        example.cleanup.blob(example.repo, blob.digest)
-    return True
-
-
-def _sha512_refused(response: Response, run: PropertyRun, what: str) -> bool:
-    """A 400 to a sha512 upload step: sha512 is optional, recorded as unsupported."""
-    if response.status_code != 400:
-        return False
-    run.capabilities.record("sha512", False, f"{what} answered 400", evidence=response.describe(),
-                            source="test_properties")
-    run.note_once(f"sha512 unsupported ({what} answered 400): sha512 examples were not round-tripped")
-    return True
 
 
 @pytest.mark.push
@@ -215,23 +182,6 @@ def test_any_blob_round_trips_byte_identically_with_its_digest(
 
 
 # chunked uploads -----------------------------------------------------------------------------------
-def _send_plan(example: Example, plan: ChunkPlan, blob: Blob) -> Response:
-    """Upload `blob` by `plan`, checking 202 + `Range: 0-<end>` after each PATCH; the closing answer."""
-    client, data = example.client, blob.data
-    spans = plan.spans()
-    last = spans.pop() if plan.final_in_put else None
-    location = session_location(client.upload_start(example.repo), what="POST /blobs/uploads/")
-    for start, length in spans:
-        patched = client.upload_patch(location, data[start:start + length],
-                                      content_range=content_range(start, length))
-        location = check_session_progress(patched, start + length,
-                                          what=f"PATCH {content_range(start, length)} of {plan}", ref=CHUNKED)
-    if last is None:
-        return client.upload_put(location, blob.digest)
-    start, length = last
-    return client.upload_put(location, blob.digest, data[start:], content_range=content_range(start, length))
-
-
 @pytest.mark.push
 @pytest.mark.uploads
 @pytest.mark.spec("end-5", "end-6", "end-13", CHUNKED)
@@ -294,33 +244,6 @@ def test_any_chunk_at_a_wrong_offset_gets_416(
 
 
 # bad input -----------------------------------------------------------------------------------------
-NAME_CODES = ("NAME_INVALID", "NAME_UNKNOWN", "UNAUTHORIZED", "DENIED", "MANIFEST_UNKNOWN", "BLOB_UNKNOWN")
-TAG_CODES = ("TAG_INVALID", "MANIFEST_INVALID", "MANIFEST_UNKNOWN", "NAME_UNKNOWN", "UNAUTHORIZED", "DENIED")
-DIGEST_CODES = ("DIGEST_INVALID", "MANIFEST_INVALID", "MANIFEST_UNKNOWN", "BLOB_UNKNOWN", "NAME_UNKNOWN",
-                "UNSUPPORTED", "UNAUTHORIZED", "DENIED")
-REFUSALS = (400, 401, 403, 404)
-
-
-def _check_refused(run: PropertyRun, response: Response, codes: tuple[str, ...], natural: tuple[str, ...],
-                   what: str, *, rule: str = "") -> None:
-    """A 4xx (never 5xx or 2xx) with allowed codes; a write SHOULD name the `natural` code (`rule`)."""
-    __tracebackhide__ = True
-    must(response.status_code < 500, f"{what}: {response.describe()}: a server error for bad input "
-         "(the registry MUST refuse it with a 4xx)", ref=ERRORS)
-    must(response.status_code in REFUSALS, f"{what}: {response.describe()}, expected "
-         f"{' or '.join(map(str, REFUSALS))}", ref=ERRORS)
-    found = error_codes(response, what=what)
-    if found is not None:
-        must(any(code in codes for code in found), f"{what}: error codes {found}, expected one of {codes}",
-             ref=ERRORS)
-    if natural:
-        run.should(found is not None and any(code in natural for code in found), rule or what,
-                   f"{what}: {response.describe()} with "
-                   f"{'codes ' + str(found) if found is not None else 'a non-JSON body'}; the refusal SHOULD "
-                   f"name {' or '.join(natural)} (a plain 404 cannot be told from a missing route)",
-                   ref=ERRORS)
-
-
 @pytest.mark.push
 @pytest.mark.grammar
 @pytest.mark.errors
@@ -349,21 +272,6 @@ def test_any_invalid_repository_name_gets_a_4xx_with_an_allowed_code(
         else:
             digest = random_blob(1, 8).digest
             _check_refused(run, client.blob_head(value, digest), NAME_CODES, (), f"HEAD blob of {name}")
-
-
-@pytest.fixture(scope="module")
-def shared_image(registry_target: RegistryTarget, registry_config: RunConfig) -> Any:
-    """One small image in its own repository for the bad-input checks (deleted at the end when allowed)."""
-    repo = unique_repository(registry_config.namespace, "properties-shared")
-    image = image_manifest(random.Random(4), layer_size=16)
-    with registry_target.new_client() as setup:
-        setup.push_image(repo, image, "shared")
-    yield repo, image
-    if registry_config.enabled("push") and registry_config.enabled("manifest_delete"):
-        with registry_target.new_client() as cleaner:
-            cleaner.manifest_delete(repo, image.digest)
-            for blob in image.all_blobs():
-                cleaner.blob_delete(repo, blob.digest)
 
 
 @pytest.mark.push
@@ -429,42 +337,6 @@ def test_any_invalid_digest_gets_a_4xx_with_an_allowed_code(
 
 
 # tag listing ---------------------------------------------------------------------------------------
-def _tags_page(response: Response, repo: str, what: str) -> list[str]:
-    must(response.status_code == 200, f"{what}: {response.describe()}, expected 200", ref=TAGS)
-    document = json_document(response, what, ref=TAGS)
-    check_schema(document, "tags-list", f"{what} body", ref=TAGS)
-    must(document["name"] == repo, f"{what}: name {document['name']!r}, expected {repo!r}", ref=TAGS)
-    tags: list[str] = document["tags"] or []
-    return tags
-
-
-def _walk_tags(client: RegistryClient, repo: str, n: int, expected_pages: int) -> list[list[str]]:
-    """Pages of `tags/list?n=`: follow `Link` when given, else ask `last=<last tag>` after a full page."""
-    pages: list[list[str]] = []
-    seen: set[str] = set()
-    response = client.tags_list(repo, n=n)
-    what = f"tags/list?n={n}"
-    while True:
-        page = _tags_page(response, repo, what)
-        again = sorted(seen.intersection(page))
-        must(not again, f"{what} lists {again} again (already on an earlier page): a page MUST start after "
-             "the last tag of the previous one", ref=TAGS)
-        seen.update(page)
-        pages.append(page)
-        must(len(pages) <= expected_pages + 2, f"{what}: more pages than {expected_pages} (n={n})", ref=TAGS)
-        try:
-            target = client.follow_link(response)
-        except ValueError as exc:
-            must(False, f"{what}: unparsable Link header: {exc}", ref=TAGS)
-            raise
-        if target is not None:
-            response, what = client.request("GET", target), f"Link rel=next of {what}"
-            continue
-        if len(page) < n or not page:
-            return pages
-        response, what = client.tags_list(repo, n=n, last=page[-1]), f"tags/list?n={n}&last={page[-1]}"
-
-
 @pytest.mark.content_discovery
 @pytest.mark.tags
 @pytest.mark.feature("tags_list")
@@ -498,22 +370,6 @@ def test_any_tag_set_pages_into_exactly_the_sorted_tags(
 
 
 # referrers -----------------------------------------------------------------------------------------
-def _referrer_entries(client: RegistryClient, repo: str, subject: str, artifact_type: str | None
-                      ) -> tuple[list[dict[str, Any]], bool]:
-    """Every descriptor of the referrers answer (pages walked), and whether a filter was applied."""
-    first = client.referrers(repo, subject, artifact_type=artifact_type)
-    entries: list[dict[str, Any]] = []
-    applied = False
-    for page in walk_pages(client, first, "referrers", ref=REFERRERS):
-        must(page.status_code == 200, f"{page.describe()}, expected 200 (the referrers API exists)",
-             ref=REFERRERS)
-        document = json_document(page, "referrers", ref=REFERRERS)
-        check_schema(document, "referrers", "referrers body", ref=REFERRERS)
-        entries += document["manifests"]
-        applied = applied or "artifacttype" in [v.lower() for v in header_values(page, "oci-filters-applied")]
-    return entries, applied
-
-
 @pytest.mark.content_discovery
 @pytest.mark.referrers
 @pytest.mark.feature("referrers")
