@@ -16,10 +16,7 @@ to a minimal one whose steps and HTTP transcript are the check's report.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import wraps
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar
 
 import pytest
 from hypothesis import strategies as st
@@ -41,6 +38,7 @@ from conformance.checks.documents import (
     walk_pages,
 )
 from conformance.checks.properties import Example, PropertyRun, property_client_fixture  # noqa: F401 (fixture)
+from conformance.checks.stateful_model import MachineContext, RepositoryModel, Steps, step
 from conformance.client import RegistryClient, Response
 from conformance.content import Blob, Manifest, image_config, image_manifest, random_blob, referrer, tar_layer
 from conformance.hypothesis_profiles import check_settings
@@ -53,60 +51,6 @@ pytestmark = [pytest.mark.properties, pytest.mark.writes]
 STEP_TAGS = st.from_regex(r"\A[a-z0-9][a-z0-9._-]{0,10}\Z", fullmatch=True)
 OPTIONAL_STATUSES = (400, 405)
 """A disabled delete MUST answer 400 or 405 (spec.md "Deleting tags/manifests/blobs")."""
-
-
-@dataclass
-class RepositoryModel:
-    """What one repository holds according to the model."""
-
-    blobs: dict[str, Blob] = field(default_factory=dict)
-    manifests: dict[str, Manifest] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
-    gone_blobs: set[str] = field(default_factory=set)
-    gone_manifests: set[str] = field(default_factory=set)
-    gone_tags: set[str] = field(default_factory=set)
-
-    def subject_of(self, digest: str) -> str | None:
-        """The subject digest of manifest `digest`, if it has one."""
-        subject = self.manifests[digest].document.get("subject")
-        return subject.get("digest") if isinstance(subject, dict) else None
-
-
-class Steps(list[str]):
-    """The steps of one state-machine run, shown one per line in reports."""
-
-    def __repr__(self) -> str:
-        return "\n    " + "\n    ".join(self) if self else "(no steps)"
-
-
-@dataclass
-class MachineContext:
-    """What the machine needs from the pytest check (fixtures cannot reach a state machine otherwise)."""
-
-    run: PropertyRun
-    config: RunConfig
-    capabilities: Capabilities
-    referrers_api: bool
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def step(function: F) -> F:
-    """Record a rule or invariant as a step of the run, and report the run's transcript if it fails."""
-
-    @wraps(function)
-    def wrapper(self: RegistryMachine, *args: Any, **kwargs: Any) -> Any:
-        self.current = function.__name__
-        try:
-            return function(self, *args, **kwargs)
-        except BaseException as exc:
-            self.failed = True
-            self.steps.append(f"FAILED in {function.__name__}")
-            self.context.run.fail(self.example, exc)
-            raise
-
-    return wrapper  # type: ignore[return-value]
 
 
 class RegistryMachine(RuleBasedStateMachine):
