@@ -34,7 +34,15 @@ from conformance.checks.documents import (
     push_children,
     push_tree,
 )
-from conformance.client import RegistryClient, Response
+from conformance.checks.manifest_push import (
+    PUSH,
+    check_accepted_by_digest,
+    check_location_serves,
+    check_refused_as_invalid,
+    push_and_check,
+    push_large,
+)
+from conformance.client import RegistryClient
 from conformance.content import Descriptor, Manifest, image_index, image_manifest, random_blob
 from conformance.fixtures import Cleanup
 from conformance.options import RunConfig
@@ -43,7 +51,6 @@ from conformance.verdicts import must, note, should, unsupported
 
 pytestmark = [pytest.mark.push, pytest.mark.writes]
 
-PUSH = "spec.md#pushing-manifests"
 FOUR_MEGABYTES = 4_000_000
 """spec.md's "at least 4 megabytes", read as the smaller, decimal value: a 4 MB limit never fails."""
 OVER_LIMIT_SIZE = 5 * 1024 * 1024
@@ -53,31 +60,6 @@ def _tag(content: random.Random, prefix: str) -> str:
     return f"{prefix}-{content.getrandbits(32):08x}"
 
 
-def _push_and_check(
-    client: RegistryClient, repo: str, image: Manifest, reference: str, cleanup: Cleanup
-) -> Response:
-    """PUT `image` (children first) by `reference`: 201 with `Location` and `Docker-Content-Digest`."""
-    push_children(client, repo, image, cleanup)
-    response = client.manifest_put(repo, reference, image.data, image.media_type)
-    cleanup.manifest(repo, image.digest)
-    check_manifest_pushed(response, image)
-    return response
-
-
-def _check_location_serves(
-    client: RegistryClient, pushed: Response, image: Manifest, registry_config: RunConfig
-) -> None:
-    """The `Location` a push answered serves `image`."""
-    location = pushed.location
-    assert location is not None
-    check_manifest_served(
-        client.request("GET", location, headers={"Accept": image.media_type}),
-        image,
-        registry_config,
-        ref=PUSH,
-    )
-
-
 @pytest.mark.spec("end-7a", PUSH)
 @pytest.mark.level("MUST")
 def test_push_by_tag_answers_201_with_location_and_digest(
@@ -85,7 +67,7 @@ def test_push_by_tag_answers_201_with_location_and_digest(
 ) -> None:
     image = image_manifest(content, layers=2)
     tag = _tag(content, "by-tag")
-    _check_location_serves(client, _push_and_check(client, repo, image, tag, cleanup), image, registry_config)
+    check_location_serves(client, push_and_check(client, repo, image, tag, cleanup), image, registry_config)
     pulled = client.manifest_get(repo, tag)
     check_manifest_served(pulled, image, registry_config)
     check_schema(
@@ -99,8 +81,8 @@ def test_push_by_digest_is_pullable_without_a_tag(
     client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, registry_config: RunConfig
 ) -> None:
     image = image_manifest(content)
-    response = _push_and_check(client, repo, image, image.digest, cleanup)
-    _check_location_serves(client, response, image, registry_config)
+    response = push_and_check(client, repo, image, image.digest, cleanup)
+    check_location_serves(client, response, image, registry_config)
     check_manifest_served(client.manifest_get(repo, image.digest), image, registry_config)
     check_manifest_served(client.manifest_head(repo, image.digest), image, registry_config)
 
@@ -129,7 +111,7 @@ def test_tag_overwrite_moves_the_tag_and_keeps_the_old_digest(
     second = image_manifest(content)
     tag = _tag(content, "moving")
     push_tree(client, repo, first, cleanup, tag)
-    _push_and_check(client, repo, second, tag, cleanup)
+    push_and_check(client, repo, second, tag, cleanup)
     check_manifest_served(client.manifest_get(repo, tag), second, registry_config)
     check_manifest_served(client.manifest_get(repo, first.digest), first, registry_config)
 
@@ -328,7 +310,7 @@ def test_invalid_manifest_is_refused_as_manifest_invalid(
     image = image_manifest(content)
     push_children(client, repo, image, cleanup)
     body = INVALID_MANIFESTS[case](image)
-    _check_refused_as_invalid(client.manifest_put(repo, _tag(content, case), body, image.media_type), case)
+    check_refused_as_invalid(client.manifest_put(repo, _tag(content, case), body, image.media_type), case)
 
 
 @pytest.mark.spec(PUSH, "code-6")
@@ -341,50 +323,7 @@ def test_media_type_unlike_content_type_is_refused_as_manifest_invalid(
     response = client.manifest_put(repo, _tag(content, "mismatch"), image.data, media_types.OCI_INDEX)
     if response.status_code == 201:
         cleanup.manifest(repo, image.digest)
-    _check_refused_as_invalid(response, "mediaType image manifest sent as Content-Type image index")
-
-
-def _check_refused_as_invalid(response: Response, case: str) -> None:
-    must(
-        response.status_code < 500,
-        f"{case}: {response.describe()}: a server error for a bad manifest",
-        ref=PUSH,
-    )
-    if response.status_code == 201:
-        should(False, f"{case}: {response.describe()}: an invalid manifest was accepted", ref=PUSH)
-        return
-    must(
-        400 <= response.status_code < 500, f"{case}: {response.describe()}, expected a 4xx refusal", ref=PUSH
-    )
-    should(response.status_code == 400, f"{case}: {response.describe()}, expected 400", ref=PUSH)
-    check_error_response(
-        response, range(400, 500), ("MANIFEST_INVALID",), case, ref="code-6", code_level="should"
-    )
-
-
-def _push_large(
-    client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, size: int
-) -> tuple[Manifest, Response]:
-    """PUT by digest of an image manifest of about `size` bytes; never a server error."""
-    image = image_manifest(content, target_size=size)
-    push_children(client, repo, image, cleanup)
-    response = client.manifest_put(repo, image.digest, image.data, image.media_type)
-    must(
-        response.status_code < 500,
-        f"{response.describe()}: server error for a {image.size}-byte manifest",
-        ref=PUSH,
-    )
-    return image, response
-
-
-def _check_accepted_by_digest(
-    client: RegistryClient, repo: str, image: Manifest, response: Response, *, cleanup: Cleanup,
-    config: RunConfig,
-) -> None:
-    """An accepted PUT by digest: pushed as the spec says, and the digest serves the exact manifest."""
-    cleanup.manifest(repo, image.digest)
-    check_manifest_pushed(response, image)
-    check_manifest_served(client.manifest_get(repo, image.digest), image, config)
+    check_refused_as_invalid(response, "mediaType image manifest sent as Content-Type image index")
 
 
 @pytest.mark.spec(PUSH, "end-7a")
@@ -393,7 +332,7 @@ def _check_accepted_by_digest(
 def test_manifest_just_under_four_megabytes_is_accepted(
     client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, registry_config: RunConfig
 ) -> None:
-    image, response = _push_large(client, repo, content, cleanup, FOUR_MEGABYTES - 1024)
+    image, response = push_large(client, repo, content, cleanup, FOUR_MEGABYTES - 1024)
     if response.status_code != 201:
         should(
             False,
@@ -402,7 +341,7 @@ def test_manifest_just_under_four_megabytes_is_accepted(
             ref=PUSH,
         )
         return
-    _check_accepted_by_digest(client, repo, image, response, cleanup=cleanup, config=registry_config)
+    check_accepted_by_digest(client, repo, image, response, cleanup=cleanup, config=registry_config)
 
 
 @pytest.mark.spec(PUSH, "end-7a")
@@ -411,10 +350,10 @@ def test_manifest_just_under_four_megabytes_is_accepted(
 def test_manifest_over_the_limit_is_413(
     client: RegistryClient, repo: str, content: random.Random, cleanup: Cleanup, registry_config: RunConfig
 ) -> None:
-    image, response = _push_large(client, repo, content, cleanup, OVER_LIMIT_SIZE)
+    image, response = push_large(client, repo, content, cleanup, OVER_LIMIT_SIZE)
     if response.status_code == 201:
         note(f"the registry accepts {image.size}-byte manifests (its limit, if any, is higher)")
-        _check_accepted_by_digest(client, repo, image, response, cleanup=cleanup, config=registry_config)
+        check_accepted_by_digest(client, repo, image, response, cleanup=cleanup, config=registry_config)
         return
     should(
         response.status_code == 413,
@@ -441,4 +380,4 @@ def test_content_type_parameters_on_push_are_ignored(
             False, f"{response.describe()}: the registry SHOULD ignore parameters on Content-Type", ref=PUSH
         )
         return
-    _check_accepted_by_digest(client, repo, image, response, cleanup=cleanup, config=registry_config)
+    check_accepted_by_digest(client, repo, image, response, cleanup=cleanup, config=registry_config)
