@@ -23,6 +23,8 @@ import pytest
 import conformance
 from conformance.registries import RegistryProcess, start_reference_server
 from tests.reference_server.registry_client import Registry, error_codes, sha256, unique_repo
+from tests.support.clients import require_tools, skopeo
+from tests.support.oci_layout import build_image, read_oci_layout, write_layout
 
 MIN = 100
 REPO_ROOT = Path(conformance.__file__).resolve().parent.parent
@@ -156,6 +158,23 @@ def test_a_short_first_chunk_blocks_only_its_own_session(client: httpx.Client, r
     other = _accepted(_patch(client, other, data[MIN:], MIN), 2 * MIN)
     assert client.put(other, params={"digest": sha256(data)}).status_code == 201
     assert client.delete(short).status_code == 204
+
+
+def test_skopeo_pushes_and_pulls_through_an_s3_sized_minimum(tmp_path: Path) -> None:
+    """A real client (one streamed PATCH per blob, then PUT) is unaffected by a 5 MiB minimum."""
+    require_tools("skopeo")
+    server = start_reference_server(extra_args=["--workers", "2", "--chunk-min-length", str(5 << 20)])
+    repo = unique_repo("minimum")
+    try:
+        source = write_layout(tmp_path / "src", {"v1": build_image(repo, layer_count=3)})
+        skopeo("copy", "--dest-tls-verify=false", f"oci:{source}:v1", f"docker://{server.host}/{repo}:v1")
+        back = tmp_path / "back"
+        skopeo("copy", "--src-tls-verify=false", f"docker://{server.host}/{repo}:v1", f"oci:{back}:v1")
+    finally:
+        server.stop()
+    sent, received = read_oci_layout(source, "v1"), read_oci_layout(back, "v1")
+    assert received.manifest_digest == sent.manifest_digest
+    assert received.blobs == sent.blobs
 
 
 # --- the conformance suite against a server with a minimum -----------------------------------------------
