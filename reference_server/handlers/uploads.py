@@ -20,9 +20,9 @@ A registry cannot tell at PATCH time whether a chunk is the final one, so the ru
   ``BLOB_UPLOAD_INVALID`` (``detail.min_length`` names the minimum): it is the spec table's code for an
   upload the registry cannot continue; ``RANGE_INVALID`` is distribution's own code, outside the OCI table
   (see errors.py). 416 is the status end-5/end-6 list for a chunk the registry cannot accept, and the
-  historical text of the spec said it outright: "The server MAY enforce a minimum chunk size. If the server
-  cannot accept the chunk, a 416 Requested Range Not Satisfiable response will be returned and will
-  include a Range header indicating the current status";
+  spec's text before its 2020 reorganisation (commit c90b0f1) said it outright: "The server MAY enforce a
+  minimum chunk size. If the server cannot accept the chunk, a 416 Requested Range Not Satisfiable
+  response will be returned and will include a Range header indicating the current status";
 - the closing PUT without a body always proceeds (the short chunk WAS the final one), and so does a
   closing PUT whose final chunk follows only chunks of at least the minimum, whatever its own size.
   A PATCH announcing ``Content-Length: 0`` carries nothing and is answered 202 even after a short chunk; a
