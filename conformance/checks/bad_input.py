@@ -1,4 +1,4 @@
-"""What the bad-input property checks (`suites/test_properties.py`) hold a registry to, and aim at.
+"""What the bad-input property checks (`suites/test_properties_bad_input.py`) hold a registry to and aim at.
 
 Drawn invalid repository names, tags and digests must be refused: never a 5xx (bad input is the client's
 fault), never a 2xx, but any of `REFUSALS` (a registry may hide a repository behind 401/403/404), with one

@@ -1,4 +1,4 @@
-"""Property checks (Hypothesis): rules that hold for ANY content, chunking, bad input, tag or referrer set.
+"""Property checks (Hypothesis): rules that hold for ANY content, chunking, tag or referrer set.
 
 Each check draws many examples and sends each to the registry under test, with a fresh client, repository,
 transcript and cleanup per example (`conformance.checks.properties`); a failure is shrunk to a minimal
@@ -6,12 +6,12 @@ example whose HTTP transcript is the check's report. The rules: any valid manife
 index, Docker schema 2) and any blob (sha256, and sha512 where supported) round-trips byte for byte with
 the right `Docker-Content-Digest` (spec.md "Pulling manifests", "Pulling blobs", content addressing); any
 chunk plan (1-byte chunks, final chunk in the PUT or not) yields the same blob, with `Range: 0-<end>` exactly
-after each PATCH (spec.md "Pushing a blob in chunks"), and a chunk at the wrong offset MUST get 416; any
-invalid name, tag or digest gets a 4xx with an allowed error code, never a 5xx or a 2xx (spec.md grammar,
-"Error Codes"); for any tag set and any `n`, walking pages via `Link` (or `last`) yields exactly the tags in
-spec order, each page at most `n` long (spec.md "Listing Tags"); the referrers of any set of artifacts,
-filtered by any `artifactType`, equal the model's answer (spec.md "Listing Referrers"). Optional features
-absent in an allowed way (sha512 refused with 400, no referrers API, no filtering) are recorded, never failed.
+after each PATCH (spec.md "Pushing a blob in chunks"), and a chunk at the wrong offset MUST get 416; for
+any tag set and any `n`, walking pages via `Link` (or `last`) yields exactly the tags in spec order, each
+page at most `n` long (spec.md "Listing Tags"); the referrers of any set of artifacts, filtered by any
+`artifactType`, equal the model's answer (spec.md "Listing Referrers"). Optional features absent in an
+allowed way (sha512 refused with 400, no referrers API, no filtering) are recorded, never failed. Bad input
+(any invalid name, tag or digest) has its own property checks: `test_properties_bad_input.py`.
 """
 
 from __future__ import annotations
@@ -26,17 +26,6 @@ from hypothesis import reject as reject_example
 from hypothesis import strategies as st
 
 from conformance.capabilities import Capabilities
-
-# Helpers imported `as _name` keep the names the checks' bodies call them by: an unchanged body keeps its
-# Hypothesis example-database key (a digest of the check's source), so saved failing examples still replay.
-from conformance.checks.bad_input import (
-    DIGEST_CODES,
-    ERRORS,
-    NAME_CODES,
-    TAG_CODES,
-    shared_image_fixture,  # noqa: F401 (fixture)
-)
-from conformance.checks.bad_input import check_refused_input as _check_refused
 from conformance.checks.documents import (
     check_error_response,
     check_manifest_pushed,
@@ -45,6 +34,9 @@ from conformance.checks.documents import (
     is_spec_order,
 )
 from conformance.checks.example_uploads import CHUNKED
+
+# Helpers imported `as _name` keep the names the checks' bodies call them by: an unchanged body keeps its
+# Hypothesis example-database key (a digest of the check's source), so saved failing examples still replay.
 from conformance.checks.example_uploads import push_blobs_and_children as _push_blobs_and_children
 from conformance.checks.example_uploads import push_sha512_blobs as _sha512_blobs_pushed
 from conformance.checks.example_uploads import send_chunk_plan as _send_plan
@@ -61,19 +53,15 @@ from conformance.checks.transfers import (
     session_location,
 )
 from conformance.client import RegistryClient
-from conformance.content import Manifest, image_manifest, random_blob
+from conformance.content import image_manifest, random_blob
 from conformance.hypothesis_profiles import check_settings
 from conformance.options import RunConfig
 from conformance.strategies import (
     BuiltDocument,
     ChunkPlan,
-    InvalidValue,
     artifact_types,
     artifacts,
     chunk_plans,
-    invalid_digests,
-    invalid_names,
-    invalid_tags,
     manifests,
     tag_sets,
 )
@@ -241,99 +229,6 @@ def test_any_chunk_at_a_wrong_offset_gets_416(
         check_error_response(stray, (416,), ("BLOB_UPLOAD_INVALID", "SIZE_INVALID"), "out-of-order PATCH",
                              ref=CHUNKED, code_level="should")
         client.upload_cancel(location)
-
-
-# bad input -----------------------------------------------------------------------------------------
-@pytest.mark.push
-@pytest.mark.grammar
-@pytest.mark.errors
-@pytest.mark.spec("spec.md#pulling-manifests", "code-8", ERRORS)
-@pytest.mark.level("MUST")
-@check_settings(scale=1.5)
-@given(name=invalid_names(), operation=st.sampled_from(["push", "tags", "manifest", "blob"]))
-def test_any_invalid_repository_name_gets_a_4xx_with_an_allowed_code(
-    *, property_client: RegistryClient, registry_config: RunConfig, capabilities: Capabilities,
-    name: InvalidValue, operation: str,
-) -> None:
-    run = _run(property_client, registry_config, capabilities, "invalid-name",
-               test_any_invalid_repository_name_gets_a_4xx_with_an_allowed_code)
-    with run.example(name=name, operation=operation) as example:
-        client, value = example.client, name.value
-        if operation == "push":
-            response = client.upload_start(value)
-            _check_refused(run, response, NAME_CODES, ("NAME_INVALID",), f"POST upload to name {name}",
-                           rule="push-to-invalid-name")
-            must(response.status_code != 202, "an upload to an invalid name was started", ref="code-8")
-        elif operation == "tags":
-            _check_refused(run, client.tags_list(value), NAME_CODES, (), f"tags/list of name {name}")
-        elif operation == "manifest":
-            _check_refused(run, client.manifest_get(value, "latest"), NAME_CODES, (),
-                           f"GET manifest of {name}")
-        else:
-            digest = random_blob(1, 8).digest
-            _check_refused(run, client.blob_head(value, digest), NAME_CODES, (), f"HEAD blob of {name}")
-
-
-@pytest.mark.push
-@pytest.mark.grammar
-@pytest.mark.errors
-@pytest.mark.spec("end-7", "end-3", "spec.md#pushing-manifests", ERRORS)
-@pytest.mark.level("MUST")
-@check_settings(scale=1.5)
-@given(tag=invalid_tags(), operation=st.sampled_from(["put", "get", "head"]))
-def test_any_invalid_tag_gets_a_4xx_with_an_allowed_code(
-    *, property_client: RegistryClient, registry_config: RunConfig, capabilities: Capabilities,
-    shared_image: tuple[str, Manifest], tag: InvalidValue, operation: str,
-) -> None:
-    repo, image = shared_image
-    run = _run(property_client, registry_config, capabilities, "invalid-tag",
-               test_any_invalid_tag_gets_a_4xx_with_an_allowed_code)
-    with run.example(tag=tag, operation=operation) as example:
-        client = example.client
-        if operation == "put":
-            response = client.manifest_put(repo, tag.value, image.data, image.media_type)
-            if response.status_code == 201:
-                example.cleanup.tag(repo, tag.value)
-            _check_refused(run, response, TAG_CODES, ("TAG_INVALID", "MANIFEST_INVALID"),
-                           f"PUT manifest under tag {tag}", rule="put-invalid-tag")
-        elif operation == "get":
-            _check_refused(run, client.manifest_get(repo, tag.value), TAG_CODES, (), f"GET manifest {tag}")
-        else:
-            _check_refused(run, client.manifest_head(repo, tag.value), TAG_CODES, (), f"HEAD manifest {tag}")
-
-
-@pytest.mark.push
-@pytest.mark.grammar
-@pytest.mark.errors
-@pytest.mark.spec("end-2", "end-3", "end-6", "code-4", ERRORS)
-@pytest.mark.level("MUST")
-@check_settings(scale=1.5)
-@given(digest=invalid_digests(),
-       operation=st.sampled_from(["blob-get", "blob-head", "manifest-get", "upload-put"]))
-def test_any_invalid_digest_gets_a_4xx_with_an_allowed_code(
-    *, property_client: RegistryClient, registry_config: RunConfig, capabilities: Capabilities,
-    shared_image: tuple[str, Manifest], digest: InvalidValue, operation: str,
-) -> None:
-    repo, _ = shared_image
-    run = _run(property_client, registry_config, capabilities, "invalid-digest",
-               test_any_invalid_digest_gets_a_4xx_with_an_allowed_code)
-    with run.example(digest=digest, operation=operation) as example:
-        client, value = example.client, digest.value
-        if operation == "blob-get":
-            _check_refused(run, client.blob_get(repo, value), DIGEST_CODES, (), f"GET blob {digest}")
-        elif operation == "blob-head":
-            _check_refused(run, client.blob_head(repo, value), DIGEST_CODES, (), f"HEAD blob {digest}")
-        elif operation == "manifest-get":
-            _check_refused(run, client.manifest_get(repo, value), DIGEST_CODES, (), f"GET manifest {digest}")
-        else:
-            location = session_location(client.upload_start(example.repo), what="POST /blobs/uploads/")
-            response = client.upload_put(location, value, b"registry-harness")
-            if response.status_code == 201:
-                example.cleanup.blob(example.repo, value)
-            _check_refused(run, response, DIGEST_CODES, ("DIGEST_INVALID",),
-                           f"closing PUT with digest {digest}", rule="put-invalid-digest")
-            must(response.status_code == 400, f"closing PUT with digest {digest}: {response.describe()}, "
-                 "expected 400 (a malformed digest cannot name the uploaded content)", ref="end-6")
 
 
 # tag listing ---------------------------------------------------------------------------------------

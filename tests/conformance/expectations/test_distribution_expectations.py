@@ -68,7 +68,7 @@ DEVIATION_CHECKS: dict[int, tuple[str, ...]] = {
         "test_mounts.py::test_mount_of_a_sha512_blob",
         "test_manifest_formats.py::test_format_round_trips_byte_for_byte[non-distributable-layers]",
         "test_errors.py::test_malformed_digest_is_refused[manifest GET]",
-        "test_properties.py::test_any_invalid_digest_gets_a_4xx_with_an_allowed_code",
+        "test_properties_bad_input.py::test_any_invalid_digest_gets_a_4xx_with_an_allowed_code",
     ),
     12: (
         "test_grammar.py::test_invalid_repository_name_is_refused_on_pull[upper-case]",
