@@ -3,7 +3,8 @@
 Error handling: handlers raise `OciError` (bad input) or let domain errors from the stores propagate;
 `_answer` turns both into the OCI envelope via `errors.render` (the only renderer). Anything else is a
 genuine bug: logged with its traceback and answered 500 ``UNKNOWN``. HEAD answers never carry a body.
-Blob bodies are sent from the open file in 1 MiB pieces with ``more_body``.
+Blob bodies are sent from the open file in 1 MiB pieces with ``more_body``; `file_reader.FilePieces`
+reads them without blocking the event loop on the disk (cached reads on the loop, cold ones in a thread).
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ import asyncio
 import ctypes
 import ctypes.util
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from reference_server import auth, errors
 from reference_server.config import Config
 from reference_server.errors import OciError
+from reference_server.file_reader import FilePieces
 from reference_server.handlers import blobs, listing, manifests, referrers, uploads
 from reference_server.handlers.base import API_VERSION_HEADER, Context, ping
 from reference_server.messages import Answer, FileResponse, Request, Response
@@ -28,7 +29,6 @@ from reference_server.storage.errors import ClientDisconnectedError, StorageErro
 
 log = logging.getLogger("reference_server")
 
-SEND_CHUNK = 1 << 20
 WATCH_DISCONNECT_ABOVE = 8 << 20
 Handler = Callable[[Context, Request, Match], Awaitable[Answer]]
 
@@ -118,29 +118,27 @@ async def _send(send: Any, receive: Any, head: bool, answer: Answer) -> None:
 
 
 async def _send_file(send: Any, receive: Any, head: bool, answer: FileResponse) -> None:
-    """Stream the file range in 1 MiB pieces; stop early if the client goes away (large bodies only)."""
-    fd = answer.fd
+    """Stream the file range piece by piece; stop early if the client goes away (large bodies only).
+
+    The pieces come from `FilePieces` (file_reader.py), which never blocks the loop on the disk and owns
+    the fd: it is closed here however the response ends, even when cancelled while a read is running.
+    """
+    pieces = FilePieces(answer.fd, answer.offset, answer.length)
     watcher: asyncio.Task[None] | None = None
     gone = asyncio.Event()
     try:
         answer.headers.append((b"content-length", str(answer.length).encode()))
         await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
-        remaining = answer.length
-        if head or remaining == 0:
+        if head or answer.length == 0:
             await send({"type": "http.response.body", "body": b""})
             return
-        if remaining > WATCH_DISCONNECT_ABOVE:
+        if answer.length > WATCH_DISCONNECT_ABOVE:
             watcher = asyncio.ensure_future(_watch_disconnect(receive, gone))
-        offset = answer.offset
-        while remaining > 0 and not gone.is_set():
-            piece = os.pread(fd, min(SEND_CHUNK, remaining), offset)
-            if not piece:
-                raise OSError(f"blob file shorter than expected at offset {offset}")
-            offset += len(piece)
-            remaining -= len(piece)
-            await send({"type": "http.response.body", "body": piece, "more_body": remaining > 0})
+        while pieces.remaining > 0 and not gone.is_set():
+            piece = await pieces.next()
+            await send({"type": "http.response.body", "body": piece, "more_body": pieces.remaining > 0})
     finally:
-        os.close(fd)
+        pieces.close()
         if watcher is not None:
             watcher.cancel()
 
