@@ -28,12 +28,20 @@ def push_blobs_and_children(example: Example, repo: str, manifest: Manifest) -> 
     push_children(example.client, repo, manifest, example.cleanup)
 
 
-def send_chunk_plan(example: Example, plan: ChunkPlan, blob: Blob) -> Response:
-    """Upload `blob` by `plan`, checking 202 + `Range: 0-<end>` after each PATCH; the closing answer."""
+def send_chunk_plan(
+    example: Example, plan: ChunkPlan, blob: Blob, started: Response | None = None
+) -> Response:
+    """Upload `blob` by `plan`, checking 202 + `Range: 0-<end>` after each PATCH; the closing answer.
+
+    `started` is the answer of a session POST already sent (to read its `OCI-Chunk-Min-Length` first);
+    without it the session is opened here.
+    """
     client, data = example.client, blob.data
     spans = plan.spans()
     last = spans.pop() if plan.final_in_put else None
-    location = session_location(client.upload_start(example.repo), what="POST /blobs/uploads/")
+    if started is None:
+        started = client.upload_start(example.repo)
+    location = session_location(started, what="POST /blobs/uploads/")
     for start, length in spans:
         patched = client.upload_patch(location, data[start:start + length],
                                       content_range=content_range(start, length))

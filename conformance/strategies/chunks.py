@@ -4,8 +4,10 @@ A `ChunkPlan` splits a blob of `sum(sizes)` bytes into consecutive chunks: every
 is a `PATCH` with `Content-Range: <start>-<end>`; the last one is a PATCH too, or travels in the
 closing `PUT ...?digest=` when `final_in_put` (spec.md "Pushing a blob in chunks": the closing PUT MAY
 carry the final chunk). 1-byte chunks are drawn often on purpose: off-by-one errors in `Range`
-bookkeeping show there first. `min_chunk` honours a registry's `OCI-Chunk-Min-Length` (every chunk but
-the last at least that long).
+bookkeeping show there first. A registry's `OCI-Chunk-Min-Length` is only known once the session's POST
+is answered, after the plan was drawn: `ChunkPlan.honouring` then raises the chunks that must be at
+least that long (spec.md: every chunk but the final one SHOULD be), so a registry enforcing its minimum is
+never failed for it, and leaves the plan as drawn when no minimum is advertised.
 """
 
 from __future__ import annotations
@@ -32,6 +34,18 @@ class ChunkPlan:
         """`(start, length)` of every chunk, in order."""
         starts = [0, *accumulate(self.sizes)][:-1]
         return list(zip(starts, self.sizes, strict=True))
+
+    def honouring(self, minimum: int | None, *, last_too: bool = False) -> ChunkPlan:
+        """The plan with every chunk but the last (every one, `last_too`) at least `minimum` bytes long.
+
+        `last_too` is for uploads that send more data after the plan's last chunk. The count of chunks,
+        their order of sizes and where the final chunk goes are kept; no minimum (None) keeps the plan.
+        """
+        if not minimum:
+            return self
+        body = tuple(max(size, minimum) for size in self.sizes[:-1])
+        last = max(self.sizes[-1], minimum) if last_too else self.sizes[-1]
+        return ChunkPlan((*body, last), self.final_in_put)
 
     def __repr__(self) -> str:
         where = "final chunk in the PUT" if self.final_in_put else "empty closing PUT"

@@ -49,6 +49,7 @@ from conformance.checks.transfers import (
     check_blob_created,
     check_digest_header,
     check_session_progress,
+    chunk_min_length,
     content_range,
     session_location,
 )
@@ -181,11 +182,14 @@ def test_any_chunk_plan_yields_the_same_blob(
     plan: ChunkPlan, seed: int,
 ) -> None:
     capabilities.require("chunked_upload")
-    blob = random_blob(seed, plan.total)
     run = _run(property_client, registry_config, capabilities, "chunk-plan",
                test_any_chunk_plan_yields_the_same_blob)
-    with run.example(plan=plan, digest=blob.digest) as example:
-        finished = _send_plan(example, plan, blob)
+    with run.example(plan=plan) as example:
+        started = example.client.upload_start(example.repo)
+        plan = plan.honouring(chunk_min_length(started))  # as drawn unless the POST advertises a minimum
+        blob = random_blob(seed, plan.total)
+        example.drawn.update(plan=plan, digest=blob.digest)
+        finished = _send_plan(example, plan, blob, started)
         example.cleanup.blob(example.repo, blob.digest)
         check_blob_created(example.client, blob, finished, what=f"closing PUT of {plan}", ref=CHUNKED)
         pulled = example.client.blob_get(example.repo, blob.digest)
@@ -207,16 +211,20 @@ def test_any_chunk_at_a_wrong_offset_gets_416(
     plan: ChunkPlan, shift: int, seed: int,
 ) -> None:
     capabilities.require("chunked_upload")
-    stored = plan.total
-    start = stored + shift
-    if start < 0:
-        start = stored + 1  # a gap instead of a negative offset
-    blob = random_blob(seed, stored + 16)
     run = _run(property_client, registry_config, capabilities, "chunk-offset",
                test_any_chunk_at_a_wrong_offset_gets_416)
-    with run.example(plan=plan, stray_chunk=content_range(start, 8)) as example:
+    with run.example(plan=plan) as example:
         client = example.client
-        location = session_location(client.upload_start(example.repo), what="POST /blobs/uploads/")
+        started = client.upload_start(example.repo)
+        location = session_location(started, what="POST /blobs/uploads/")
+        # every planned chunk is followed by the stray one, so all of them honour an advertised minimum
+        plan = plan.honouring(chunk_min_length(started), last_too=True)
+        stored = plan.total
+        start = stored + shift
+        if start < 0:
+            start = stored + 1  # a gap instead of a negative offset
+        blob = random_blob(seed, stored + 16)
+        example.drawn.update(plan=plan, stray_chunk=content_range(start, 8))
         for chunk_start, length in plan.spans():
             patched = client.upload_patch(location, blob.data[chunk_start:chunk_start + length],
                                           content_range=content_range(chunk_start, length))

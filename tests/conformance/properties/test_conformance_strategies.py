@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, find, given, settings
+from hypothesis import strategies as st
 
 import schemas
 from conformance import hypothesis_profiles
@@ -81,6 +82,21 @@ def test_chunk_plans_cover_the_blob_with_positive_in_order_chunks(plan: ChunkPla
     assert spans[0][0] == 0 and all(a + la == b for (a, la), (b, _) in pairwise(spans))
     assert sum(length for _, length in spans) == plan.total
     assert "final chunk in the PUT" in repr(plan) if plan.final_in_put else "empty closing PUT" in repr(plan)
+
+
+@FAST
+@given(chunk_plans(), st.integers(1, 5000), st.booleans())
+def test_honouring_a_minimum_raises_only_the_short_chunks_that_must_be_long(
+    plan: ChunkPlan, minimum: int, last_too: bool
+) -> None:
+    honoured = plan.honouring(minimum, last_too=last_too)
+    assert len(honoured.sizes) == len(plan.sizes) and honoured.final_in_put == plan.final_in_put
+    bound = honoured.sizes if last_too else honoured.sizes[:-1]
+    assert all(size >= minimum for size in bound)
+    pairs = zip(plan.sizes[:-1], honoured.sizes[:-1], strict=True)
+    assert all(new == max(old, minimum) for old, new in pairs)
+    assert honoured.sizes[-1] == (max(plan.sizes[-1], minimum) if last_too else plan.sizes[-1])
+    assert plan.honouring(None) is plan and plan.honouring(0) is plan
 
 
 def test_chunk_plans_reach_one_byte_chunks_before_the_last() -> None:
