@@ -13,8 +13,8 @@ import pytest
 
 from reference_server import file_reader
 from reference_server.file_reader import INLINE_MAX, NOWAIT, PIECE, FilePieces
+from tests.reference_server.read_fakes import REAL_PREADV, GatedRead, half_cached, never_cached, unsupported
 
-REAL_PREADV = os.preadv
 POOL_PREFIX = "blob-read"
 WriteBlob = Callable[[bytes], Path]
 
@@ -76,19 +76,6 @@ def patch_preadv(monkeypatch: pytest.MonkeyPatch, nowait: Callable[[int, memoryv
 
     monkeypatch.setattr(os, "preadv", preadv)
     return log
-
-
-def never_cached(fd: int, view: memoryview, offset: int) -> int:
-    raise BlockingIOError(errno.EAGAIN, "would block")
-
-
-def half_cached(fd: int, view: memoryview, offset: int) -> int:
-    """A short nowait read: the first half of the piece really read, as if only it were cached."""
-    return REAL_PREADV(fd, [view[: max(1, len(view) // 2)]], offset)
-
-
-def unsupported(fd: int, view: memoryview, offset: int) -> int:
-    raise OSError(errno.EOPNOTSUPP, "operation not supported")
 
 
 def collect(path: Path, offset: int, length: int, *, piece: int = PIECE) -> list[bytearray]:
@@ -269,20 +256,6 @@ def test_read_ahead_stops_once_the_file_is_cached(
     on_loop_nowait = [name for nowait, name in log.calls if nowait and not name.startswith(POOL_PREFIX)]
     assert len(on_loop_nowait) == 4
     assert log.blocking_in_pool() == 1
-
-
-class GatedRead:
-    """A pool read that blocks until released, reporting when it has started."""
-
-    def __init__(self) -> None:
-        self.started = threading.Event()
-        self.release = threading.Event()
-        self.real = file_reader.read_blocking
-
-    def __call__(self, fd: int, view: memoryview, offset: int) -> int:
-        self.started.set()
-        assert self.release.wait(30), "test never released the gated read"
-        return self.real(fd, view, offset)
 
 
 def test_cancelled_response_closes_fd_only_after_the_running_read(

@@ -6,7 +6,6 @@ thread) so that tests can force file_reader's pool path or make a disk read slow
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import socket
@@ -24,9 +23,9 @@ from reference_server import file_reader
 from reference_server.app import RegistryApp
 from reference_server.config import Config
 from reference_server.file_reader import INLINE_MAX, NOWAIT, PIECE, FilePieces
+from tests.reference_server.read_fakes import REAL_PREADV, GatedRead, half_cached, never_cached, unsupported
 from tests.reference_server.registry_client import sha256
 
-REAL_PREADV = os.preadv
 REPO = "pulls/blobs"
 SIZES = [1, INLINE_MAX + 1, PIECE - 1, PIECE + 1, 3 * PIECE + 12345, 9 * PIECE + 7]
 LARGE = 9 * PIECE + 7  # above app.WATCH_DISCONNECT_ABOVE: the disconnect watcher runs
@@ -101,18 +100,6 @@ def fresh_nowait_decision(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(NOWAIT, "supported", None)
 
 
-def never_cached(fd: int, view: memoryview, offset: int) -> int:
-    raise BlockingIOError(errno.EAGAIN, "would block")
-
-
-def half_cached(fd: int, view: memoryview, offset: int) -> int:
-    return REAL_PREADV(fd, [view[: max(1, len(view) // 2)]], offset)
-
-
-def unsupported(fd: int, view: memoryview, offset: int) -> int:
-    raise OSError(errno.EOPNOTSUPP, "operation not supported")
-
-
 READ_PATHS: dict[str, Callable[[int, memoryview, int], int] | None] = {
     "cached": None,
     "never-cached": never_cached,
@@ -164,26 +151,12 @@ def test_pulls_are_byte_exact_on_every_read_path(
         assert any(name.startswith("blob-read") for name in blocking_threads)  # the pool path really ran
 
 
-class SlowDisk:
-    """Blocking reads wait until released: a disk that takes as long as the test wants."""
-
-    def __init__(self) -> None:
-        self.reading = threading.Event()
-        self.release = threading.Event()
-        self.real = file_reader.read_blocking
-
-    def __call__(self, fd: int, view: memoryview, offset: int) -> int:
-        self.reading.set()
-        assert self.release.wait(60), "the test never released the slow read"
-        return self.real(fd, view, offset)
-
-
 def test_loop_answers_other_requests_while_a_read_waits_for_the_disk(
     monkeypatch: pytest.MonkeyPatch, server: InProcessServer, blobs: dict[int, tuple[str, bytes]]
 ) -> None:
     digest, data = blobs[3 * PIECE + 12345]
     force(monkeypatch, never_cached)
-    disk = SlowDisk()
+    disk = GatedRead()
     monkeypatch.setattr(file_reader, "read_blocking", disk)
     pulled: list[bytes] = []
 
@@ -194,7 +167,7 @@ def test_loop_answers_other_requests_while_a_read_waits_for_the_disk(
     puller = threading.Thread(target=pull)
     puller.start()
     try:
-        assert disk.reading.wait(30), "the pull never reached a disk read"
+        assert disk.started.wait(30), "the pull never reached a disk read"
         with httpx.Client(base_url=server.url, timeout=10.0) as http:
             ping = http.get("/v2/")
         assert ping.status_code == 200
@@ -210,7 +183,7 @@ def test_client_gone_during_a_slow_read_closes_the_file(
 ) -> None:
     digest, data = blobs[LARGE]
     force(monkeypatch, never_cached)
-    disk = SlowDisk()
+    disk = GatedRead()
     monkeypatch.setattr(file_reader, "read_blocking", disk)
     opened: list[int] = []
     closed = threading.Event()
@@ -234,7 +207,7 @@ def test_client_gone_during_a_slow_read_closes_the_file(
     monkeypatch.setattr(os, "close", recording_close)
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(f"GET /v2/{REPO}/blobs/{digest} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-        assert disk.reading.wait(30)
+        assert disk.started.wait(30)
     assert len(opened) == 1
     assert not closed.is_set()  # the pool read still uses the fd
     disk.release.set()
