@@ -4,7 +4,8 @@
 `MemoryRegistry` is an in-memory registry behind `httpx.MockTransport` (uploads with a per-request state
 in the Location, blobs, manifests, tag pages with `Link`), with switches that make it misbehave in one
 way at a time; `client()` gives a `RegistryClient` talking to it. `verdicts()` runs a block under a fresh
-`VerdictRecorder` so notes and SHOULD warnings can be asserted.
+`VerdictRecorder` so notes and SHOULD warnings can be asserted. `run_config(**switches)` is the run
+configuration of a check against that registry, with default switches unless told otherwise.
 """
 
 from __future__ import annotations
@@ -21,9 +22,30 @@ import httpx
 
 from conformance.client import RegistryClient, Response
 from conformance.client.transcript import TranscriptEntry
+from conformance.options import SWITCHES, ReadOnlyData, RunConfig
 from conformance.verdicts import VerdictRecorder, recording
 
 REGISTRY = "http://registry.test"
+
+
+def run_config(**switched: bool) -> RunConfig:
+    """A run configuration against `REGISTRY`: default switches, the ones given switched."""
+    switches = {switch.name: switch.default for switch in SWITCHES}
+    switches.update(switched)
+    return RunConfig(
+        url=REGISTRY,
+        namespace="ns",
+        mount_namespace=None,
+        verify=True,
+        timeout=5.0,
+        strict=False,
+        read_only=False,
+        switches=switches,
+        read_only_data=ReadOnlyData("ns"),
+        report_dir=None,
+        report_enabled=False,
+        filter=None,
+    )
 
 
 def answer(

@@ -10,8 +10,7 @@ from conformance.capabilities import Capabilities
 from conformance.checks.bad_input import DIGEST_CODES, NAME_CODES, TAG_CODES, check_refused_input
 from conformance.checks.properties import PropertyRun
 from conformance.verdicts import MustViolation, ShouldViolation
-from tests.conformance.checks.checks_doubles import MemoryRegistry, answer, envelope, verdicts
-from tests.conformance.checks.test_checks_documents import run_config
+from tests.conformance.checks.checks_doubles import MemoryRegistry, answer, envelope, run_config, verdicts
 
 
 def property_run(label: str) -> PropertyRun:

@@ -32,7 +32,6 @@ from conformance.checks.documents import (
 from conformance.client import Response
 from conformance.content import Manifest, image_index, image_manifest
 from conformance.fixtures import Cleanup
-from conformance.options import SWITCHES, ReadOnlyData, RunConfig
 from conformance.spec import media_types
 from conformance.verdicts import HarnessError, MustViolation, ShouldViolation
 from tests.conformance.checks.checks_doubles import (
@@ -40,31 +39,13 @@ from tests.conformance.checks.checks_doubles import (
     MemoryRegistry,
     answer,
     envelope,
+    run_config,
     sha256,
     verdicts,
 )
 
 MANIFEST = image_manifest(7, layer_size=8)
 OCI = media_types.OCI_MANIFEST
-
-
-def run_config(**switched: bool) -> RunConfig:
-    switches = {switch.name: switch.default for switch in SWITCHES}
-    switches.update(switched)
-    return RunConfig(
-        url=REGISTRY,
-        namespace="ns",
-        mount_namespace=None,
-        verify=True,
-        timeout=5.0,
-        strict=False,
-        read_only=False,
-        switches=switches,
-        read_only_data=ReadOnlyData("ns"),
-        report_dir=None,
-        report_enabled=False,
-        filter=None,
-    )
 
 
 def served(

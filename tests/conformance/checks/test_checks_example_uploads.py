@@ -19,8 +19,7 @@ from conformance.content import image_index, image_manifest, random_blob
 from conformance.fixtures import Cleanup
 from conformance.strategies import ChunkPlan
 from conformance.verdicts import MustViolation
-from tests.conformance.checks.checks_doubles import REGISTRY, MemoryRegistry, answer, verdicts
-from tests.conformance.checks.test_checks_documents import run_config
+from tests.conformance.checks.checks_doubles import REGISTRY, MemoryRegistry, answer, run_config, verdicts
 
 
 def example_on(registry: MemoryRegistry) -> Example:

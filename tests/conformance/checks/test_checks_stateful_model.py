@@ -12,8 +12,7 @@ from conformance.capabilities import Capabilities
 from conformance.checks.properties import Example, PropertyRun
 from conformance.checks.stateful_model import MachineContext, RepositoryModel, Steps, step
 from conformance.content import image_manifest, referrer
-from tests.conformance.checks.checks_doubles import MemoryRegistry
-from tests.conformance.checks.test_checks_documents import run_config
+from tests.conformance.checks.checks_doubles import MemoryRegistry, run_config
 
 SUBJECT = image_manifest(3, layer_size=8)
 ARTIFACT = referrer(SUBJECT, 4)
