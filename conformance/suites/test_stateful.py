@@ -32,11 +32,11 @@ from conformance.capabilities import Capabilities
 from conformance.checks.documents import (
     check_manifest_pushed,
     check_schema,
-    header_values,
     is_spec_order,
     json_document,
     walk_pages,
 )
+from conformance.checks.listings import referrer_entries
 from conformance.checks.properties import Example, PropertyRun, property_client_fixture  # noqa: F401 (fixture)
 from conformance.checks.stateful_model import MachineContext, RepositoryModel, Steps, step
 from conformance.client import RegistryClient, Response
@@ -300,16 +300,8 @@ class RegistryMachine(RuleBasedStateMachine):
         digest = data.draw(st.sampled_from(sorted(state.manifests)), label="subject")
         self.steps.append(f"list referrers of {digest[:15]}… in repo {self.repos.index(repo)}"
                           + (f" with artifactType={artifact_type}" if artifact_type else ""))
-        first = self.client.referrers(repo, digest, artifact_type=artifact_type)
-        listed: list[str] = []
-        applied = False
-        for page in walk_pages(self.client, first, "referrers", ref="spec.md#listing-referrers"):
-            must(page.status_code == 200, f"{page.describe()}, expected 200", ref="spec.md#listing-referrers")
-            document = json_document(page, "referrers", ref="spec.md#listing-referrers")
-            check_schema(document, "referrers", "referrers body", ref="spec.md#listing-referrers")
-            listed += [entry.get("digest", "?") for entry in document["manifests"]]
-            filters = [value.lower() for value in header_values(page, "oci-filters-applied")]
-            applied = applied or "artifacttype" in filters
+        entries, applied = referrer_entries(self.client, repo, digest, artifact_type)
+        listed = [entry.get("digest", "?") for entry in entries]
         filtered = applied and artifact_type is not None
         expected = sorted(
             other for other in state.manifests
