@@ -1,10 +1,7 @@
-"""Hostile input against the reference server: every malformed request gets a 4xx with the right OCI code.
+"""Hostile input against the reference server: malformed digests, names, tags, manifests and upload
+sessions each get a 4xx with the right OCI code, store nothing, and write nothing outside the data directory.
 
-The server runs with its data directory deep inside a sandbox full of canary files; after every test
-the sandbox (minus the data directory and the server log) must be unchanged, no repository named
-`pwned` may exist anywhere, and the server must still answer `GET /v2/`. Requests that httpx would
-normalise or refuse (`..` segments, wrong `Content-Length`, invalid UTF-8) go over a raw socket.
-
+The target and its guards (sandbox of canary files, no traceback, server alive) are in hostile_target.py.
 Where the spec leaves a choice, the accepted answers are listed per case (e.g. a tag that is not a
 valid tag: `MANIFEST_INVALID` or the legacy `TAG_INVALID`). Requests the HTTP layer itself must refuse
 (conflicting lengths, bytes not allowed in a request line) may be answered by a bare 400 or a close.
@@ -15,120 +12,39 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from collections.abc import Set as AbstractSet
-from pathlib import Path
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 
-from conformance.registries import RegistryProcess, start_reference_server
-from tests.support.fs_snapshot import differences, snapshot
+from tests.reference_server.hostile_target import (  # noqa: F401 (fixtures)
+    REPO,
+    Target,
+    check,
+    nothing_escapes_fixture,
+    refused_by_http_layer,
+    sandbox_fixture,
+    target_fixture,
+)
 from tests.support.hostile_cases import (
     BAD_NAMES,
     BAD_TAGS,
     GARBAGE_CONTENT_RANGES,
-    HEADER_TEXT,
     HEX,
     INVALID_MANIFEST_CASES,
     MALFORMED_DIGESTS,
-    PAGINATION_CODES,
-    PATH_SEGMENT,
-    REFUSAL_CODES,
     invalid_manifests,
 )
-from tests.support.raw_http import RawResponse, build_request, exchange
 from tests.support.registry_http import (
     OCI_CONFIG,
     OCI_INDEX,
     OCI_MANIFEST,
     Answer,
-    assert_oci_error,
     digest_of,
-    error_codes,
     image_manifest,
     push_blob,
-    push_image,
     start_upload,
     upload_url,
 )
-
-REPO = "hostile/base"
-
-
-class Target:
-    """The running server plus the image every test may rely on."""
-
-    def __init__(self, registry: RegistryProcess, manifest: bytes, blobs: dict[str, bytes]) -> None:
-        self.registry = registry
-        self.url = registry.url
-        self.address = ("127.0.0.1", int(registry.url.rsplit(":", 1)[1]))
-        self.manifest = manifest
-        self.blobs = blobs
-        self.client = httpx.Client(timeout=30)
-
-    def raw(self, method: str, target: bytes | str, headers: list[tuple[str, str]] | None = None,
-            body: bytes = b"", **options: object) -> RawResponse:
-        """Send exact bytes; `content_length=` overrides the declared length, `half_close=` ends our side."""
-        half_close = bool(options.pop("half_close", False))
-        request = build_request(method, target, self.registry.host, headers, body, **options)  # type: ignore[arg-type]
-        return exchange(self.address, request, half_close=half_close)
-
-    def blob_status(self, digest: str) -> int:
-        return self.client.head(f"{self.url}/v2/{REPO}/blobs/{digest}").status_code
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("sandbox")
-    for relative in ("canary.txt", "outer/canary.txt", "outer/inner/canary.txt", "pwned-not/keep.txt"):
-        (root / relative).parent.mkdir(parents=True, exist_ok=True)
-        (root / relative).write_text(f"canary {relative}\n")
-    return root
-
-
-@pytest.fixture(scope="module")
-def target(sandbox: Path) -> Iterator[Target]:
-    data_dir = sandbox / "outer" / "inner" / "data"
-    with start_reference_server(data_dir=data_dir) as registry, httpx.Client(timeout=30) as client:
-        manifest, blobs = push_image(client, registry.url, REPO, "base", b"hostile")
-        served = Target(registry, manifest, blobs)
-        try:
-            yield served
-        finally:
-            served.client.close()
-
-
-@pytest.fixture(autouse=True)
-def nothing_escapes(target: Target, sandbox: Path) -> Iterator[None]:
-    data_dir = target.registry.data_dir
-    excluded = (data_dir, data_dir.parent / f"{data_dir.name}.log")
-    before = snapshot(sandbox, excluded)
-    log_offset = target.registry.log_path.stat().st_size
-    yield
-    with target.registry.log_path.open("rb") as log:
-        log.seek(log_offset)
-        new_log = log.read().decode(errors="replace")
-    assert "Traceback" not in new_log, f"the server logged an unhandled error:\n{new_log[-3000:]}"
-    assert differences(before, snapshot(sandbox, excluded)) == []
-    leaked = [path for path in data_dir.rglob("*") if "pwned" in path.name]
-    assert not leaked, f"a rejected name reached the data directory: {leaked}"
-    assert not list(Path("/tmp").glob("pwned*")) and not list(Path("/").glob("pwned*"))
-    assert target.registry.process.poll() is None, "the server died"
-    assert target.client.get(f"{target.url}/v2/").status_code == 200
-
-
-def check(answer: Answer, statuses: AbstractSet[int], codes: AbstractSet[str]) -> None:
-    assert_oci_error(answer, statuses, codes)
-
-
-def refused_by_http_layer(response: RawResponse, method: str, target: str | bytes) -> None:
-    """Malformed HTTP: a 4xx (with a correct code if it carries an envelope) or a closed connection."""
-    answer = response.answer(method, target)
-    assert response.status == 0 or 400 <= response.status < 500, f"expected a refusal: {answer}"
-    assert set(error_codes(response.body)) <= REFUSAL_CODES, str(answer)
-
 
 # --- digests -------------------------------------------------------------------------------------
 
@@ -402,123 +318,3 @@ def test_hostile_mount_source_is_not_followed(target: Target, query: str) -> Non
     if response.status == 202:  # allowed fallback: a plain upload session instead of a mount
         return
     check(response.answer("POST", path), {400}, {"NAME_INVALID"})
-
-
-# --- pagination, headers, encodings -------------------------------------------------------------
-
-
-@pytest.mark.parametrize("query", ["n=abc", "n=-1", "n=1.5", "n=%00", "n=", "n=0x10"])
-@pytest.mark.parametrize("endpoint", [f"/v2/{REPO}/tags/list", "/v2/_catalog"])
-def test_bad_page_size_is_refused(target: Target, endpoint: str, query: str) -> None:
-    response = target.raw("GET", f"{endpoint}?{query}")
-    if query == "n=" and response.status == 200:  # an empty n may mean "no limit"
-        return
-    check(response.answer("GET", f"{endpoint}?{query}"), {400}, PAGINATION_CODES)
-
-
-
-
-
-@pytest.mark.parametrize("query", [
-    b"n=99999999999999999999999", b"n=0", b"last=\xff\xfe", b"last=%ff", b"n=2&n=x",
-])
-def test_odd_pagination_is_answered_without_error(target: Target, query: bytes) -> None:
-    path = f"/v2/{REPO}/tags/list?".encode() + query
-    response = target.raw("GET", path)
-    if response.status == 200:
-        assert json.loads(response.body)["name"] == REPO
-    elif b"\xff" in query and response.status in (0, 400) and not response.error_codes():
-        pass  # raw non-ASCII in the request line: refused by the HTTP layer
-    else:
-        check(response.answer("GET", path), {400}, PAGINATION_CODES)
-
-
-@pytest.mark.parametrize("shape", ["one-100KiB-header", "500-headers", "one-1MiB-header"])
-def test_huge_headers_are_refused_or_ignored(target: Target, shape: str) -> None:
-    if shape == "500-headers":
-        headers = [(f"X-Filler-{i}", "f" * 100) for i in range(500)]
-    else:
-        headers = [("X-Filler", "f" * ((100 << 10) if shape.startswith("one-100") else (1 << 20)))]
-    path = f"/v2/{REPO}/manifests/base"
-    response = target.raw("GET", path, [("Accept", OCI_MANIFEST), *headers])
-    answer = response.answer("GET", path)
-    assert response.status in (0, 200, 400, 413, 431), f"unexpected answer: {answer}"
-    if response.status == 200:
-        assert response.body == target.manifest
-
-
-@pytest.mark.parametrize("path", [
-    b"/v2/\xff\xfe/tags/list", b"/v2/hostile/base/manifests/\xc3\x28", b"/v2/hostile/base/blobs/sha256:\xff",
-    b"/v2/hostile/base/blobs/uploads/?digest=sha256:\xff", b"/v2/%c3%28/tags/list",
-])
-def test_invalid_utf8_in_the_request_line_is_refused(target: Target, path: bytes) -> None:
-    method = "POST" if b"uploads" in path else "GET"
-    response = target.raw(method, path)
-    assert response.status == 0 or 400 <= response.status < 500, response.answer(method, path)
-    codes = set(response.error_codes())
-    assert codes <= {"NAME_INVALID", "MANIFEST_INVALID", "TAG_INVALID", "DIGEST_INVALID", "MANIFEST_UNKNOWN"}
-
-
-def test_invalid_utf8_in_headers_is_refused(target: Target) -> None:
-    path = f"/v2/{REPO}/manifests/utf8-header"
-    content_type = b"application/\xff\xfe".decode("latin-1")  # sent as the raw bytes 0xff 0xfe
-    response = target.raw("PUT", path, [("Content-Type", content_type)], target.manifest)
-    check(response.answer("PUT", path), {400}, {"MANIFEST_INVALID"})
-
-
-# --- fuzzing -------------------------------------------------------------------------------------
-
-
-
-
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(method=st.sampled_from(["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"]),
-       segments=st.lists(PATH_SEGMENT, min_size=1, max_size=7))
-def test_fuzzed_paths_never_cause_a_server_error(target: Target, method: str, segments: list[str]) -> None:
-    path = "/v2/" + "/".join(segments)
-    assume(not (method == "DELETE" and path.endswith(f"{REPO}/manifests/base")))  # other tests rely on it
-    headers = [("Content-Type", OCI_MANIFEST)] if method == "PUT" else []
-    response = target.raw(method, path.encode(), headers, target.manifest if method == "PUT" else b"")
-    assert response.status == 0 or response.status < 500, response.answer(method, path)
-    if response.status in (200, 201, 202):
-        answer = response.answer(method, path)
-        assert "pwned" not in path or method in ("GET", "HEAD"), f"accepted a write: {answer}"
-
-
-
-
-
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(content_range=HEADER_TEXT, content_type=HEADER_TEXT, body=st.binary(max_size=64))
-def test_fuzzed_patch_headers_never_cause_a_server_error(
-    target: Target, content_range: str, content_type: str, body: bytes
-) -> None:
-    location = start_upload(target.client, target.url, REPO)
-    path = location.split(target.registry.host, 1)[1]
-    headers = [("Content-Range", content_range), ("Content-Type", content_type)]
-    response = target.raw("PATCH", path, headers, body)
-    assert response.status == 0 or response.status < 500, response.answer("PATCH", path)
-    target.client.delete(location)
-
-
-@pytest.mark.parametrize("value", [
-    "bytes=abc", "bytes=5-1", "bytes=0-0,2-3", "bytes=-0", "bytes=99999999999999999999999-",
-    "bytes=0-99999999999999999999999", "items=0-1", "bytes=--1", "bytes=1-", "bytes=-3", "bytes=0-0",
-])
-def test_garbage_range_on_blob_get_is_served_correctly_or_refused(target: Target, value: str) -> None:
-    digest, data = next(iter(target.blobs.items()))
-    path = f"/v2/{REPO}/blobs/{digest}"
-    response = target.raw("GET", path, [("Range", value)])
-    answer = response.answer("GET", f"{path} Range: {value}")
-    assert response.status in (200, 206, 416), f"unexpected answer: {answer}"
-    if response.status == 200:
-        assert response.body == data, f"a 200 must carry the whole blob: {answer}"
-    elif response.status == 206:
-        unit, _, spec = (response.header("content-range") or "").partition(" ")
-        span, _, total = spec.partition("/")
-        first, _, last = span.partition("-")
-        assert unit == "bytes" and total in (str(len(data)), "*"), f"bad Content-Range: {answer}"
-        expected = data[int(first):int(last) + 1]
-        assert response.body == expected, f"206 body does not match Content-Range: {answer}"
-    else:
-        assert set(response.error_codes()) <= {"SIZE_INVALID", "BLOB_UPLOAD_INVALID"}, str(answer)
