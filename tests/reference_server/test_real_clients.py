@@ -186,7 +186,11 @@ def test_skopeo_copy_to_another_repository_mounts_blobs(served: RegistryProcess,
     skopeo only asks when its blob-info cache (/var/lib/containers/cache, written by the push) names the
     source repository for a layer. About one run in eight against the two-worker server, skopeo 1.9.3
     finds no cached location for one layer (its debug log has no "Trying to reuse cached location" line
-    for it) and copies that layer without asking the registry anything about a mount. Such a layer is
+    for it) and copies that layer without asking the registry anything about a mount. The likely cause,
+    read in containers/image v5.23: the push records a layer's compression (without which no cached
+    location is offered) only when its digesting reader reached EOF, and Go's HTTP client reads that EOF
+    after the body only if the registry's 202 has not arrived first; a fast answer ends the upload
+    reader before. Such a layer is
     then in skopeo's cache (the copy read it from the source), so a second copy to a fresh repository must
     mount every layer, from the source or the first target; the registry's side (every mount asked names a
     repository holding the blob and is accepted) is checked on both copies.
