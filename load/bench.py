@@ -3,8 +3,10 @@
 The command starts both registries itself (through `conformance.registries`), then for every blob
 size and concurrency pushes and pulls against both, alternating which registry goes first from row
 to row so machine noise hits both. It prints one table (MB/s, ops/s, p50/p95 latency per registry
-and the ours/distribution ratio), the servers' peak memory while one large blob goes through, and
-the project's speed targets with the measured figures. Pushes are monolithic `POST` + `PUT` with the
+and the ours/distribution ratio), a second with the CPU each server's process tree and the client spent
+per operation (load/bench_cpu.py: where a cell keeps every core busy, the CPU ratio bounds the
+throughput ratio), the servers' peak memory while one large blob goes through, and the project's speed
+targets with the measured figures. Pushes are monolithic `POST` + `PUT` with the
 body (what real clients do for a whole blob); every pull is verified by length and digest.
 This is a benchmark that prints figures, never a test that asserts speed. All traffic goes to
 127.0.0.1 and every cell is bounded in count and time. Exits 1 if any operation failed.
@@ -29,6 +31,7 @@ from conformance.registries import (
     start_reference_server,
 )
 from load.bench_client import CellPlan, CellResult, delete_blobs, merge_into, run_pull_cell, run_push_cell
+from load.bench_cpu import CpuSnapshot, cpu_snapshot
 from load.bench_memory import MemoryResult, measure_memory
 from load.bench_payload import DEFAULT_POOL_SIZE, BlobPool
 from load.bench_report import (
@@ -39,6 +42,7 @@ from load.bench_report import (
     format_size,
     memory_json,
     parse_size,
+    render_cpu,
     render_memory,
     render_table,
     render_targets,
@@ -146,6 +150,13 @@ def settle(drop_page_cache: bool = False) -> bool:
     return True
 
 
+def charge(cell: CellResult, server_pid: int, before: CpuSnapshot) -> CellResult:
+    """`cell` with the CPU seconds its server and this client spent since `before` (taken as it began)."""
+    spent = cpu_snapshot(server_pid) - before
+    cell.server_cpu_seconds, cell.client_cpu_seconds = spent.server, spent.client
+    return cell
+
+
 def run_rows(
     registries: dict[str, RegistryProcess], pool: BlobPool, args: argparse.Namespace
 ) -> tuple[list[Row], bool]:
@@ -168,11 +179,15 @@ def run_rows(
             repo = f"bench/s{format_size(size).lower()}-c{concurrency}"
             for name in order:
                 plan = CellPlan(name, registries[name].url, repo, size, concurrency, count, args.duration)
+                pid = registries[name].process.pid
                 dropped.add(settle(drop_page_cache=not args.keep_page_cache))
+                before = cpu_snapshot(pid)
                 pushed, stored = run_push_cell(plan, pool)
-                merge_into(cells, (size, concurrency, "push", name), pushed)
+                merge_into(cells, (size, concurrency, "push", name), charge(pushed, pid, before))
                 settle()
-                merge_into(cells, (size, concurrency, "pull", name), run_pull_cell(plan, stored))
+                before = cpu_snapshot(pid)
+                pulled = run_pull_cell(plan, stored)
+                merge_into(cells, (size, concurrency, "pull", name), charge(pulled, pid, before))
                 delete_blobs(plan.base, repo, stored)
             print(f"  done {format_size(size)} x{concurrency} (round {round_number + 1}/{args.rounds})",
                   file=sys.stderr, flush=True)
@@ -233,6 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"page cache dropped before push cells: {'yes' if cache_dropped else 'no'}; "
           f"1-min load average {load_before:.2f} before, {load_after:.2f} after")
     print(render_table(rows))
+    print()
+    print(render_cpu(rows))
     if memory:
         print()
         print(f"server RSS (process tree) around one {format_size(args.memory_size)} push + verified pull:")

@@ -47,6 +47,8 @@ class CellResult:
     concurrency: int
     latencies: list[float] = field(default_factory=list)
     wall_seconds: float = 0.0
+    server_cpu_seconds: float = 0.0
+    client_cpu_seconds: float = 0.0
     failures: int = 0
     verified: int = 0
     first_error: str = ""
@@ -64,13 +66,15 @@ class CellResult:
 
 def merge_into(cells: dict[tuple[int, int, str, str], CellResult], key: tuple[int, int, str, str],
                cell: CellResult) -> None:
-    """Add `cell` to the one stored under `key` (latencies joined, wall time, failures, verified summed)."""
+    """Add `cell` to the one under `key`: latencies joined; wall and CPU time, failures, verified summed."""
     existing = cells.get(key)
     if existing is None:
         cells[key] = cell
         return
     existing.latencies.extend(cell.latencies)
     existing.wall_seconds += cell.wall_seconds
+    existing.server_cpu_seconds += cell.server_cpu_seconds
+    existing.client_cpu_seconds += cell.client_cpu_seconds
     existing.failures += cell.failures
     existing.verified += cell.verified
     existing.first_error = existing.first_error or cell.first_error

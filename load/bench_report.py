@@ -56,6 +56,8 @@ def cell_figures(cell: CellResult) -> dict[str, float | int | str]:
         "ops_per_s": round(cell.ops / wall, 2) if cell.ops else 0.0,
         "p50_ms": round(percentile(cell.latencies, 0.50) * 1000, 2),
         "p95_ms": round(percentile(cell.latencies, 0.95) * 1000, 2),
+        "server_cpu_ms_per_op": round(cell.server_cpu_seconds * 1000 / cell.ops, 2) if cell.ops else 0.0,
+        "client_cpu_ms_per_op": round(cell.client_cpu_seconds * 1000 / cell.ops, 2) if cell.ops else 0.0,
         "first_error": cell.first_error,
     }
 
@@ -106,6 +108,31 @@ def render_table(rows: Sequence[Row]) -> str:
             f"{ours['mb_per_s']:>9} {ours['ops_per_s']:>8} {ours['p50_ms']:>8} {ours['p95_ms']:>8} | "
             f"{theirs['mb_per_s']:>9} {theirs['ops_per_s']:>8} {theirs['p50_ms']:>8} {theirs['p95_ms']:>8} | "
             f"{ratio:>9}"
+        )
+    return "\n".join(lines)
+
+
+def render_cpu(rows: Sequence[Row]) -> str:
+    """CPU milliseconds per operation: each server's process tree and the bench client, per registry.
+
+    `dist/ours` is distribution's server CPU per operation over ours: where a cell keeps every core busy,
+    it bounds the throughput ratio (the client's share aside).
+    """
+    title = "CPU ms per operation (server = the registry's process tree; client = this benchmark):"
+    header = (
+        f"{'size':>7} {'conc':>4} {'op':<4} | {'ours server':>11} {'client':>8} "
+        f"| {'dist server':>11} {'client':>8} | {'dist/ours':>9}"
+    )
+    lines = [title, header, "-" * len(header)]
+    for row in rows:
+        ours, theirs = cell_figures(row.ours), cell_figures(row.distribution)
+        mine, other = ours["server_cpu_ms_per_op"], theirs["server_cpu_ms_per_op"]
+        assert isinstance(mine, float) and isinstance(other, float)
+        ratio = f"{other / mine:.2f}x" if mine else "n/a"
+        lines.append(
+            f"{format_size(row.size):>7} {row.concurrency:>4} {row.op:<4} | {mine:>11} "
+            f"{ours['client_cpu_ms_per_op']:>8} | {other:>11} {theirs['client_cpu_ms_per_op']:>8} "
+            f"| {ratio:>9}"
         )
     return "\n".join(lines)
 

@@ -23,6 +23,7 @@ from tests.support.clients import require_tools
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CELL_KEYS = {
     "ops", "failures", "verified", "seconds", "mb_per_s", "ops_per_s", "p50_ms", "p95_ms", "first_error",
+    "server_cpu_ms_per_op", "client_cpu_ms_per_op",
 }
 
 
@@ -37,11 +38,14 @@ def test_quick_benchmark_runs_both_registries_and_verifies_every_pull(tmp_path: 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     output = completed.stdout
 
-    table_lines = [line for line in output.splitlines() if " push |" in line or " pull |" in line]
+    throughput, _, cpu = output.partition("CPU ms per operation")
+    table_lines = [line for line in throughput.splitlines() if " push |" in line or " pull |" in line]
     assert len(table_lines) == 2 * 2 * 2
     assert all(line.rstrip().endswith("x") for line in table_lines), table_lines
     assert "ours/dist" in output and "p95 ms" in output
     assert "server RSS" in output and "targets:" in output
+    cpu_lines = [line for line in cpu.splitlines() if " push |" in line or " pull |" in line]
+    assert len(cpu_lines) == len(table_lines)
     assert "FAILURE" not in output
 
     document = json.loads(figures.read_text())
@@ -64,6 +68,7 @@ def test_quick_benchmark_runs_both_registries_and_verifies_every_pull(tmp_path: 
             assert cell["ops"] <= 2 * max(4, row["concurrency"])
             assert cell["mb_per_s"] > 0 and cell["ops_per_s"] > 0
             assert 0 < cell["p50_ms"] <= cell["p95_ms"]
+            assert cell["server_cpu_ms_per_op"] >= 0 and cell["client_cpu_ms_per_op"] >= 0
             if row["op"] == "pull":
                 assert cell["verified"] == cell["ops"]
         expected_ratio = row["ours"]["ops_per_s"] / row["distribution"]["ops_per_s"]

@@ -1,0 +1,47 @@
+"""CPU time of a benchmark cell: the registry's whole process tree (from /proc) and the bench client's.
+
+A cell's throughput says how fast; these figures say at what CPU cost per operation. When a cell keeps
+every core busy (concurrency 8 on a 2-core machine), throughput is bounded by CPU per byte, so the two
+registries' CPU per operation bounds their throughput ratio there. Server time is the clock ticks of
+/proc/<pid>/stat (user + system) of the server process and every live descendant (the workers of a
+multi-process server), summed; client time is `os.times()` of this process (all its threads).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from load.bench_memory import process_tree
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """CPU seconds used so far by a server's process tree and by this (client) process."""
+
+    server: float
+    client: float
+
+    def __sub__(self, earlier: CpuSnapshot) -> CpuSnapshot:
+        return CpuSnapshot(self.server - earlier.server, self.client - earlier.client)
+
+
+def tree_cpu_seconds(root_pid: int) -> float:
+    """User + system CPU seconds of `root_pid` and its live descendants (vanished ones count as 0)."""
+    total = 0
+    for pid in process_tree(root_pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / CLOCK_TICKS
+
+
+def cpu_snapshot(server_pid: int) -> CpuSnapshot:
+    """The server tree's and this process's CPU seconds now."""
+    times = os.times()
+    return CpuSnapshot(tree_cpu_seconds(server_pid), times.user + times.system)
