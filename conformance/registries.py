@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -201,12 +201,3 @@ def start_distribution(*, auth_yaml: str = "", timeout: float = 30.0) -> Registr
         raise
     return registry
 
-
-@contextlib.contextmanager
-def running_reference_server(**kwargs: object) -> Iterator[RegistryProcess]:
-    """Context manager around `start_reference_server`."""
-    registry = start_reference_server(**kwargs)  # type: ignore[arg-type]
-    try:
-        yield registry
-    finally:
-        registry.stop()

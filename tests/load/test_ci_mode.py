@@ -17,11 +17,8 @@ ARGS = ("-u", "2", "-r", "2", "-t", "2s", "--blob-sizes", "256KiB:1", "BlobPushM
 @pytest.fixture(scope="module")
 def registry() -> Iterator[RegistryProcess]:
     """The bundled reference server for this module's runs."""
-    process = start_reference_server()
-    try:
+    with start_reference_server() as process:
         yield process
-    finally:
-        process.stop()
 
 
 def test_breach_exits_nonzero_and_names_each_breach(tmp_path: Path, registry: RegistryProcess) -> None:

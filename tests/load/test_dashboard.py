@@ -33,11 +33,8 @@ SCREENSHOT = REPO_ROOT / "reports" / "screenshots" / "load-throughput-dashboard.
 @pytest.fixture(scope="module")
 def registry() -> Iterator[RegistryProcess]:
     """The bundled reference server for the dashboard run."""
-    process = start_reference_server()
-    try:
+    with start_reference_server() as process:
         yield process
-    finally:
-        process.stop()
 
 
 def chromium(*args: str, timeout: float = 60.0) -> str:

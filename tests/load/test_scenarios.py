@@ -28,11 +28,8 @@ PULLING = {"BlobPull", "ImagePull", "PullStorm", "MetadataMix", "CIMix"}
 @pytest.fixture(scope="module")
 def registry() -> Iterator[RegistryProcess]:
     """The bundled reference server for this module's runs."""
-    process = start_reference_server()
-    try:
+    with start_reference_server() as process:
         yield process
-    finally:
-        process.stop()
 
 
 def downloaded_by_rows(summary: dict[str, Any]) -> int:

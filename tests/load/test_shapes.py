@@ -16,11 +16,8 @@ ARGS = ("--blob-sizes", "64KiB:1", "BlobPushMonolithic")
 @pytest.fixture(scope="module")
 def registry() -> Iterator[RegistryProcess]:
     """The bundled reference server for this module's runs."""
-    process = start_reference_server()
-    try:
+    with start_reference_server() as process:
         yield process
-    finally:
-        process.stop()
 
 
 def user_counts(summary: dict[str, object]) -> list[int]:

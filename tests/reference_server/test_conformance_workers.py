@@ -12,11 +12,8 @@ MODULES = sorted(path.stem.removeprefix("test_") for path in SUITES.glob("test_*
 
 
 def test_whole_suite_passes_against_two_workers(tmp_path: Path) -> None:
-    server = start_reference_server(extra_args=["--workers", "2"])
-    try:
+    with start_reference_server(extra_args=["--workers", "2"]) as server:
         run = run_suite(server.url, MODULES, {}, tmp_path / "report", timeout=400)
-    finally:
-        server.stop()
     assert run.returncode == 0, run.output[-6000:]
     results = run.results
     assert results["verdict"] == "passed", run.output[-6000:]

@@ -32,11 +32,8 @@ REPO_ROOT = Path(conformance.__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def min_server() -> Iterator[RegistryProcess]:
-    process = start_reference_server(extra_args=["--chunk-min-length", str(MIN), "--workers", "2"])
-    try:
+    with start_reference_server(extra_args=["--chunk-min-length", str(MIN), "--workers", "2"]) as process:
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture

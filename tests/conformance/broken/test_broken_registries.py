@@ -307,11 +307,8 @@ EXPECTED: dict[str, Expectation] = {
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[RegistryProcess]:
     """The conforming registry behind the proxies: the bundled reference server."""
-    process = start_reference_server()
-    try:
+    with start_reference_server() as process:
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture(scope="module")

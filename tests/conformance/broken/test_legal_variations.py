@@ -60,11 +60,8 @@ class LegalRun:
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[RegistryProcess]:
     """The conforming registry behind the proxies: the bundled reference server."""
-    process = start_reference_server()
-    try:
+    with start_reference_server() as process:
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """A reproducible run of the WHOLE conformance suite against Debian's distribution 2.8.2, read back.
 
-    with running_distribution() as registry:
+    with start_distribution() as registry:  # stopped, its data removed, on leaving
         run = run_full_suite(registry.url, tmp_path / "report")
     run.observed          # {check id: Observed(outcome, message)}
 
@@ -16,19 +16,16 @@ results.json is validated (`conformance.reporting.validation`) before it is used
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.registries import RegistryProcess, start_distribution
 from conformance.reporting.validation import validate_results
 from tests.conformance.expectations.expectations_file import Observed, observed_checks
 
@@ -113,12 +110,3 @@ def run_full_suite(url: str, report_dir: Path, *, bound: float = RUN_BOUND) -> S
         raise AssertionError(f"results.json is not of a run against {url}: {results['registry']}")
     return SuiteRun(completed.returncode, elapsed, output, results, results_path)
 
-
-@contextlib.contextmanager
-def running_distribution() -> Iterator[RegistryProcess]:
-    """Debian's distribution 2.8.2 on a free loopback port, stopped (and its data removed) afterwards."""
-    registry = start_distribution()
-    try:
-        yield registry
-    finally:
-        registry.stop()

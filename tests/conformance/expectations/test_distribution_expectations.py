@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.registries import distribution_available
-from tests.conformance.expectations.distribution_run import run_full_suite, running_distribution
+from conformance.registries import distribution_available, start_distribution
+from tests.conformance.expectations.distribution_run import run_full_suite
 from tests.conformance.expectations.expectations_file import (
     DEVIATIONS,
     EXPECTATIONS_PATH,
@@ -111,7 +111,7 @@ def test_each_listed_deviation_is_caught_by_a_pinned_check(expectations: Expecta
 @pytest.mark.skipif(not distribution_available(), reason="needs Debian's docker-registry 2.8.2")
 @pytest.mark.timeout(600)
 def test_distribution_verdicts_match_the_expectations(expectations: Expectations, tmp_path: Path) -> None:
-    with running_distribution() as registry:
+    with start_distribution() as registry:
         run = run_full_suite(registry.url, tmp_path / "report")
     print(
         f"suite against distribution 2.8.2: {len(run.observed)} checks in {run.elapsed:.1f} s "

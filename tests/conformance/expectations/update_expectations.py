@@ -20,8 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from conformance.registries import start_distribution
 from conformance.reporting.validation import validate_results
-from tests.conformance.expectations.distribution_run import run_full_suite, running_distribution
+from tests.conformance.expectations.distribution_run import run_full_suite
 from tests.conformance.expectations.expectations_file import (
     EXPECTATIONS_PATH,
     Expectations,
@@ -39,7 +40,7 @@ def _observed_from(results_path: Path | None) -> tuple[dict[str, object], Path]:
             raise SystemExit(f"{results_path} is a run against the bundled server, not distribution 2.8.2")
         return document, results_path
     report_dir = Path(tempfile.mkdtemp(prefix="expectations-run-"))
-    with running_distribution() as registry:
+    with start_distribution() as registry:
         print(f"running the suite against distribution 2.8.2 at {registry.url} ...", flush=True)
         run = run_full_suite(registry.url, report_dir)
     print(f"{len(run.observed)} checks in {run.elapsed:.0f} s; results: {run.results_path}")
