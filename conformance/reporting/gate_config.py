@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from conformance.options import CATEGORIES
+from conformance.switches import CATEGORIES
 
 DEFAULT_NAME = "gate.default.toml"
 

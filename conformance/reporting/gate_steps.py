@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import conformance
-from conformance.options import CATEGORIES, SWITCHES_BY_NAME
 from conformance.reporting import model
 from conformance.reporting.gate_config import ConformanceGate, LoadGate, thresholds_toml
 from conformance.reporting.validation import ResultsError, validate_results
+from conformance.switches import CATEGORIES, SWITCHES_BY_NAME
 
 SUITES_DIR = Path(conformance.__file__).resolve().parent / "suites"
 PYTEST_EXIT = {2: "interrupted", 3: "internal error", 4: "usage error", 5: "no checks selected"}

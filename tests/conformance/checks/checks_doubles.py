@@ -22,7 +22,8 @@ import httpx
 
 from conformance.client import RegistryClient, Response
 from conformance.client.transcript import TranscriptEntry
-from conformance.options import SWITCHES, ReadOnlyData, RunConfig
+from conformance.options import ReadOnlyData, RunConfig
+from conformance.switches import SWITCHES
 from conformance.verdicts import VerdictRecorder, recording
 
 REGISTRY = "http://registry.test"
