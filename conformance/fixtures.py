@@ -24,6 +24,8 @@ Function scope (fresh for every check):
     cleanup           Cleanup: `cleanup.manifest(repo, digest)`, `cleanup.blob(repo, digest)`,
                       `cleanup.tag(repo, tag)`; deleted at teardown when deletes are enabled and only inside
                       the run's namespace; failures to delete become notes, never failures
+    workspace         Workspace: the above in one object (`.client`, `.repo`, `.content`, `.cleanup`,
+                      `.capabilities`, `.config`, `.target`, `.second_repo()`); what most checks take
 
 Credentials come from OCI_USERNAME / OCI_PASSWORD, else Docker's config.json for the registry host; they
 never appear in transcripts or reports (the client redacts them).
@@ -44,6 +46,7 @@ import pytest
 
 from conformance import registries
 from conformance.capabilities import Capabilities, Finding
+from conformance.cleanup import Cleanup
 from conformance.client import (
     Credentials,
     RegistryClient,
@@ -54,7 +57,7 @@ from conformance.client import (
 from conformance.content import image_manifest
 from conformance.options import RunConfig
 from conformance.session import STATE_KEY, RunState
-from conformance.verdicts import HarnessError, current_recorder, note
+from conformance.verdicts import current_recorder, note
 
 BUNDLED_ENV = "REGISTRY_HARNESS_BUNDLED"
 """Which registry to start when no URL is given: "reference" (default) or "distribution" (Debian's 2.8.2)."""
@@ -212,85 +215,6 @@ def content(content_seed: int) -> random.Random:
     return random.Random(content_seed)
 
 
-@dataclass
-class Cleanup:
-    """Things a check pushed, deleted at teardown (tags, then manifests, then blobs) when allowed."""
-
-    namespace: str
-    mount_namespace: str | None
-    tags: list[tuple[str, str]] = field(default_factory=list)
-    manifests: list[tuple[str, str]] = field(default_factory=list)
-    blobs: list[tuple[str, str]] = field(default_factory=list)
-
-    def _check_inside(self, repository: str) -> None:
-        allowed = [self.namespace] + ([self.mount_namespace] if self.mount_namespace else [])
-        if not any(repository == ns or repository.startswith(ns + "/") for ns in allowed):
-            raise HarnessError(f"cleanup of {repository!r} refused: outside the run's namespace {allowed}")
-
-    def tag(self, repository: str, tag: str) -> None:
-        """Delete `repository:tag` at teardown."""
-        self._check_inside(repository)
-        self.tags.append((repository, tag))
-
-    def manifest(self, repository: str, digest: str) -> None:
-        """Delete manifest `digest` of `repository` at teardown."""
-        self._check_inside(repository)
-        self.manifests.append((repository, digest))
-
-    def blob(self, repository: str, digest: str) -> None:
-        """Delete blob `digest` of `repository` at teardown."""
-        self._check_inside(repository)
-        self.blobs.append((repository, digest))
-
-    def run(
-        self, target: RegistryTarget, config: RunConfig, capabilities: Capabilities
-    ) -> list[tuple[str, str]]:
-        """Delete everything registered (tags, manifests, blobs; newest first).
-
-        Returns `(note, run_note)` pairs for what was left behind: the note goes to the check, the
-        run note (one per kind of problem) to the run's report.
-        """
-        problems: list[tuple[str, str]] = []
-        if not config.enabled("push"):
-            return problems
-        plan = [
-            ("tag_delete", "tag", list(reversed(self.tags))),
-            ("manifest_delete", "manifest", list(reversed(self.manifests))),
-            ("blob_delete", "blob", list(reversed(self.blobs))),
-        ]
-        with target.new_client(Transcript()) as cleaner:
-            for feature, kind, items in plan:
-                if not items:
-                    continue
-                if not config.enabled(feature) or capabilities.supported(feature) is False:
-                    why = config.off_reason(feature) if not config.enabled(feature) else "unsupported"
-                    problems.append((
-                        f"cleanup skipped: {len(items)} {kind}(s) left in the registry ({why})",
-                        f"cleanup: {kind} deletes off ({why}); content was left in the registry",
-                    ))
-                    continue
-                for repository, reference in items:
-                    try:
-                        if kind == "blob":
-                            response = cleaner.blob_delete(repository, reference)
-                        else:
-                            response = cleaner.manifest_delete(repository, reference)
-                    except Exception as exc:  # cleanup must never turn a verdict into an error
-                        problems.append((
-                            f"cleanup: DELETE of {kind} {repository}@{reference} failed: {exc}",
-                            f"cleanup: some {kind} deletes failed; content was left in the registry",
-                        ))
-                        continue
-                    if response.status_code not in (202, 404):
-                        problems.append((
-                            f"cleanup: DELETE of {kind} {repository}@{reference} answered "
-                            f"{response.status_code}: registry cannot delete",
-                            f"cleanup: the registry cannot delete {kind}s (DELETE answered "
-                            f"{response.status_code}); content was left in the registry",
-                        ))
-        return problems
-
-
 @pytest.fixture
 def cleanup(
     pytestconfig: pytest.Config,
@@ -304,6 +228,45 @@ def cleanup(
     for check_note, run_note in registered.run(registry_target, registry_config, capabilities):
         note(check_note)
         plugin_state(pytestconfig).session_notes.add(run_note)
+
+
+@dataclass
+class Workspace:
+    """Everything a check usually needs, as one fixture: `def test_x(workspace: Workspace) -> None`."""
+
+    client: RegistryClient
+    repo: str
+    content: random.Random
+    cleanup: Cleanup
+    capabilities: Capabilities
+    config: RunConfig
+    target: RegistryTarget
+    node_name: str
+
+    def second_repo(self) -> str:
+        """A second fresh repository (a mount source), under the mount namespace when one is configured."""
+        namespace = self.config.mount_namespace or self.config.namespace
+        return unique_repository(namespace, self.node_name, "-src")
+
+    def new_client(self, *, anonymous: bool = False) -> RegistryClient:
+        """Another client of the registry recorded in this check's report (the caller closes it)."""
+        return self.target.new_client(anonymous=anonymous)
+
+
+@pytest.fixture
+def workspace(  # noqa: PLR0917 (pytest passes fixtures by parameter name)
+    request: pytest.FixtureRequest,
+    client: RegistryClient,
+    repo: str,
+    content: random.Random,
+    cleanup: Cleanup,
+    capabilities: Capabilities,
+    registry_config: RunConfig,
+    registry_target: RegistryTarget,
+) -> Workspace:
+    """The check's client, repository, content generator, cleanup, capabilities, configuration and target."""
+    return Workspace(client, repo, content, cleanup, capabilities, registry_config, registry_target,
+                     request.node.name)
 
 
 PROBE_REPOSITORY = "capability-probe"

@@ -2,8 +2,8 @@
 
 Everything a run can be told lives here, as data:
 
-- `SWITCHES`: the category switches (`--no-pull`, ...) and optional-feature switches (`--no-referrers`,
-  `--with-sparse`, ...), each with the OCI_* variables that mean the same thing;
+- `conformance.switches.SWITCHES`: the category and optional-feature switches, each with the
+  OCI_* variables that mean the same thing;
 - `add_options()`: registers every option in ONE group, "registry-harness conformance";
 - `resolve_config()`: reads the options and the environment into one frozen `RunConfig`.
 
@@ -20,114 +20,29 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
+from conformance.ledger.model import SpecVersion
 from conformance.spec.grammar import NAME_RE
+from conformance.switches import SWITCHES, SWITCHES_BY_NAME
 
 GROUP = "registry-harness conformance"
 DEFAULT_TIMEOUT = 30.0
-CATEGORIES = ("pull", "push", "content_discovery", "content_management")
 
-SwitchKind = Literal["category", "feature"]
-
-
-@dataclass(frozen=True)
-class Switch:
-    """One on/off switch: a category of checks or an optional feature, with its OCI_* equivalents.
-
-    A check belongs to a category through its marker (`@pytest.mark.push`) and depends on a feature
-    through `@pytest.mark.feature("referrers")`. A switched-off check is skipped as "disabled: ...".
-    `env` variables are ANDed: any of them explicitly false switches the feature off. `parents` are
-    other switches that, when off, switch this one off too (`--no-delete` covers every delete).
-    """
-
-    name: str
-    kind: SwitchKind
-    help: str
-    env: tuple[str, ...] = ()
-    default: bool = True
-    parents: tuple[str, ...] = ()
-
-    @property
-    def flag(self) -> str:
-        """The command-line flag: `--no-<name>` for default-on switches, `--with-<name>` for opt-in ones."""
-        prefix = "--no-" if self.default else "--with-"
-        return prefix + self.name.replace("_", "-")
-
-    @property
-    def dest(self) -> str:
-        """The pytest option destination holding this switch's command-line value."""
-        return "registry_switch_" + self.name
-
-
-SWITCHES: tuple[Switch, ...] = (
-    # The official suite's four categories.
-    Switch("pull", "category", "skip the pull category", ("OCI_API_PULL", "OCI_TEST_PULL")),
-    Switch("push", "category", "skip the push category and every check that writes",
-           ("OCI_API_PUSH", "OCI_TEST_PUSH")),
-    Switch("content_discovery", "category", "skip the content-discovery category (tag list, referrers)",
-           ("OCI_TEST_CONTENT_DISCOVERY",)),
-    Switch("content_management", "category", "skip the content-management category (deletes)",
-           ("OCI_TEST_CONTENT_MANAGEMENT",)),
-    # Optional APIs.
-    Switch("ping", "feature", "skip GET /v2/ checks", ("OCI_API_PING",)),
-    Switch("tags_list", "feature", "skip tag listing checks", ("OCI_API_TAGS_LIST",)),
-    Switch("referrers", "feature", "skip referrers API checks (and the OCI-Subject expectation)",
-           ("OCI_API_REFERRER",)),
-    Switch("delete", "feature", "skip every delete check (blobs, manifests, tags)"),
-    Switch("blob_delete", "feature", "skip blob delete checks", ("OCI_API_BLOBS_DELETE",),
-           parents=("delete",)),
-    Switch("manifest_delete", "feature", "skip manifest delete checks", ("OCI_API_MANIFESTS_DELETE",),
-           parents=("delete",)),
-    Switch("tag_delete", "feature", "skip tag delete checks", ("OCI_API_TAGS_DELETE",), parents=("delete",)),
-    Switch("atomic_delete", "feature", "do not expect a 404 right after a delete",
-           ("OCI_API_BLOBS_ATOMIC", "OCI_API_MANIFESTS_ATOMIC", "OCI_API_TAGS_ATOMIC"), parents=("delete",)),
-    Switch("mount", "feature", "skip cross-repository mount checks"),
-    Switch("mount_anonymous", "feature", "skip mount-without-from checks", ("OCI_API_BLOBS_MOUNT_ANONYMOUS",),
-           parents=("mount",)),
-    Switch("upload_cancel", "feature", "skip upload-session cancel checks", ("OCI_API_BLOBS_UPLOAD_CANCEL",)),
-    Switch("tag_param", "feature", "skip PUT manifests/<digest>?tag= checks",
-           ("OCI_API_MANIFESTS_TAG_PARAM",)),
-    Switch("digest_header", "feature", "do not require Docker-Content-Digest on responses",
-           ("OCI_API_BLOBS_DIGEST_HEADER", "OCI_API_MANIFESTS_DIGEST_HEADER")),
-    Switch("auth", "feature", "skip authentication checks"),
-    # Content kinds (the official OCI_DATA_* sets).
-    Switch("sha512", "feature", "skip sha512 content", ("OCI_DATA_SHA512",)),
-    Switch("index", "feature", "skip image index content", ("OCI_DATA_INDEX",)),
-    Switch("nested_index", "feature", "skip index-of-index content", ("OCI_DATA_INDEX_LIST",),
-           parents=("index",)),
-    Switch("artifact", "feature", "skip artifact manifests", ("OCI_DATA_ARTIFACT",)),
-    Switch("artifact_index", "feature", "skip artifact indexes", ("OCI_DATA_ARTIFACT_LIST",),
-           parents=("artifact",)),
-    Switch("subject", "feature", "skip manifests with a subject", ("OCI_DATA_SUBJECT",)),
-    Switch("subject_index", "feature", "skip indexes with a subject", ("OCI_DATA_SUBJECT_LIST",),
-           parents=("subject",)),
-    Switch("subject_missing", "feature", "skip manifests whose subject does not exist",
-           ("OCI_DATA_SUBJECT_MISSING",), parents=("subject",)),
-    Switch("data_field", "feature", "skip descriptors with a data field", ("OCI_DATA_DATA_FIELD",)),
-    Switch("nondistributable", "feature", "skip non-distributable / foreign layers",
-           ("OCI_DATA_NONDISTRIBUTABLE",)),
-    Switch("custom_fields", "feature", "skip documents with unknown fields", ("OCI_DATA_CUSTOM_FIELDS",)),
-    Switch("empty_layers", "feature", "skip manifests with layers: []", ("OCI_DATA_NO_LAYERS",)),
-    Switch("empty_blob", "feature", "skip the zero-byte blob", ("OCI_DATA_EMPTY_BLOB",)),
-    Switch("large_manifest", "feature", "skip the ~4 MB manifest"),
-    Switch("docker_formats", "feature", "skip Docker schema 2 / manifest list content"),
-    Switch("sparse", "feature", "expect manifests referencing unpushed content to be accepted",
-           ("OCI_DATA_SPARSE",), default=False),
-)
-SWITCHES_BY_NAME: dict[str, Switch] = {switch.name: switch for switch in SWITCHES}
-
-# Official variables we read, other than the switches above, and those we knowingly ignore.
+# Official variables we read, other than the switches, and those we knowingly ignore.
 VALUE_VARIABLES = (
     "OCI_REGISTRY", "OCI_TLS", "OCI_ROOT_URL", "OCI_REPO1", "OCI_NAMESPACE", "OCI_REPO2",
     "OCI_CROSSMOUNT_NAMESPACE", "OCI_USERNAME", "OCI_PASSWORD", "OCI_RESULTS_DIR", "OCI_FILTER_TEST",
-    "OCI_RO_DATA_TAGS", "OCI_RO_DATA_MANIFESTS", "OCI_RO_DATA_BLOBS", "OCI_RO_DATA_REFERRERS",
+    "OCI_RO_DATA_TAGS", "OCI_RO_DATA_MANIFESTS", "OCI_RO_DATA_BLOBS", "OCI_RO_DATA_REFERRERS", "OCI_VERSION",
 )
+SPEC_VERSIONS = {"1.1": SpecVersion.V1_1, "stable": SpecVersion.V1_1, "": SpecVersion.V1_1,
+                 "main": SpecVersion.MAIN, "dev": SpecVersion.MAIN, "1.1+dev": SpecVersion.MAIN}
+"""Accepted values of --registry-spec-version / OCI_VERSION (the official suite's presets, plus `main`)."""
 IGNORED_VARIABLES = (
-    "OCI_CONFIGURATION", "OCI_VERSION", "OCI_LOG", "OCI_CACHE_AUTH", "OCI_DATA_IMAGE", "OCI_DEBUG",
+    "OCI_CONFIGURATION", "OCI_LOG", "OCI_CACHE_AUTH", "OCI_DATA_IMAGE", "OCI_DEBUG",
     "OCI_HIDE_SKIPPED_WORKFLOWS", "OCI_DELETE_MANIFEST_BEFORE_BLOBS", "OCI_TAG_NAME", "OCI_MANIFEST_DIGEST",
     "OCI_BLOB_DIGEST",
 )
@@ -173,6 +88,10 @@ class RunConfig:
     filter: str | None
     sources: Mapping[str, str] = field(default_factory=dict)
     ignored_variables: tuple[str, ...] = ()
+    spec_version: SpecVersion = SpecVersion.V1_1
+    strict_readings: bool = False
+    expectations: Path | None = None
+    expectations_strict: bool = False
 
     def enabled(self, name: str) -> bool:
         """Whether the switch `name` (category or feature) is on, taking its parents into account."""
@@ -203,6 +122,10 @@ class RunConfig:
             "tls_verify": self.verify,
             "timeout_seconds": self.timeout,
             "strict": self.strict,
+            "spec_version": str(self.spec_version),
+            "strict_readings": self.strict_readings,
+            "expectations": str(self.expectations) if self.expectations else None,
+            "expectations_strict": self.expectations_strict,
             "read_only": self.read_only,
             "switches": {name: self.enabled(name) for name in self.switches},
             "read_only_data": {
@@ -237,6 +160,17 @@ def add_options(parser: pytest.Parser) -> None:
                     help=f"timeout of every request (default {DEFAULT_TIMEOUT:g})")
     group.addoption("--registry-strict", action="store_true", default=False,
                     help="SHOULD violations fail instead of warning")
+    group.addoption("--registry-spec-version", metavar="VERSION", default=None,
+                    help="the distribution-spec text to hold the registry to: 1.1 (release v1.1.1, default) "
+                         "or main (the main branch; also 'dev') (env: OCI_VERSION)")
+    group.addoption("--registry-strict-readings", action="store_true", default=False,
+                    help="where the spec text is open to two readings, apply the strict one (failures "
+                         "instead of advice; see conformance/ledger/POSITIONS.md)")
+    group.addoption("--registry-expectations", metavar="FILE", default=None,
+                    help="TOML/YAML file of checks expected not to pass on this registry (expected failures "
+                         "do not fail the run; see conformance/expectations/)")
+    group.addoption("--registry-expectations-strict", action="store_true", default=False,
+                    help="with --registry-expectations: any unexpected verdict (also a pass) fails the run")
     group.addoption("--registry-read-only", action="store_true", default=False,
                     help="the registry forbids pushes: skip writing checks, check the content named by "
                          "--registry-ro-* / OCI_RO_DATA_*")
@@ -301,6 +235,30 @@ def random_namespace() -> str:
     return f"conformance/{secrets.token_hex(4)}"
 
 
+def _switch_values(
+    config: pytest.Config, env: Mapping[str, str], sources: dict[str, str], *, read_only: bool
+) -> dict[str, bool]:
+    """Every switch's value (command line > OCI_* variables > default); records each one's source."""
+    switches: dict[str, bool] = {}
+    for switch in SWITCHES:
+        cli_value = config.getoption(switch.dest)
+        if cli_value is not None:
+            switches[switch.name], sources[switch.name] = bool(cli_value), "cli"
+            continue
+        value, source = switch.default, "default"
+        for variable in switch.env:
+            if variable in env and env[variable] != "":
+                if not parse_bool(variable, env[variable]):
+                    value, source = False, variable
+                    break
+                value, source = True, variable
+        switches[switch.name], sources[switch.name] = value, source
+    if read_only:
+        for name in ("push", "content_management"):
+            switches[name], sources[name] = False, "--registry-read-only"
+    return switches
+
+
 def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) -> RunConfig:
     """Build the `RunConfig` from the command line, then OCI_* variables in `env`, then defaults."""
     env = os.environ if env is None else env
@@ -346,24 +304,16 @@ def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) 
     if timeout <= 0:
         raise pytest.UsageError("--registry-timeout must be positive")
 
+    version_text = pick("spec_version", opt("registry_spec_version"), "OCI_VERSION", default="1.1")
+    if version_text not in SPEC_VERSIONS:
+        raise pytest.UsageError(f"spec version {version_text!r} is not supported: use 1.1 (v1.1.1) or main "
+                                f"(also {', '.join(repr(name) for name in SPEC_VERSIONS if name)})")
+    expectations = opt("registry_expectations")
+    if expectations is not None and not Path(expectations).is_file():
+        raise pytest.UsageError(f"--registry-expectations {expectations!r} is not a file")
+
     read_only = bool(opt("registry_read_only"))
-    switches: dict[str, bool] = {}
-    for switch in SWITCHES:
-        cli_value = opt(switch.dest)
-        if cli_value is not None:
-            switches[switch.name], sources[switch.name] = bool(cli_value), "cli"
-            continue
-        value, source = switch.default, "default"
-        for variable in switch.env:
-            if variable in env and env[variable] != "":
-                if not parse_bool(variable, env[variable]):
-                    value, source = False, variable
-                    break
-                value, source = True, variable
-        switches[switch.name], sources[switch.name] = value, source
-    if read_only:
-        for name in ("push", "content_management"):
-            switches[name], sources[name] = False, "--registry-read-only"
+    switches = _switch_values(config, env, sources, read_only=read_only)
 
     ro_values = {
         kind: _split_list(pick(f"ro_{kind}", opt(f"registry_ro_{kind}"), f"OCI_RO_DATA_{kind.upper()}"))
@@ -387,4 +337,8 @@ def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) 
         filter=filter_text or None,
         sources=sources,
         ignored_variables=ignored,
+        spec_version=SPEC_VERSIONS[version_text],
+        strict_readings=bool(opt("registry_strict_readings")),
+        expectations=Path(expectations) if expectations else None,
+        expectations_strict=bool(opt("registry_expectations_strict")),
     )

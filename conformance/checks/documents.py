@@ -37,7 +37,7 @@ from conformance.spec.errors import MalformedEnvelopeError, parse_error_envelope
 from conformance.verdicts import HarnessError, must, note, should
 
 if TYPE_CHECKING:
-    from conformance.fixtures import Cleanup
+    from conformance.cleanup import Cleanup
 
 MAX_PAGES = 200
 """Upper bound on pages a pagination walk follows (a registry looping its `Link`s fails, never hangs)."""

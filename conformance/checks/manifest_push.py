@@ -20,9 +20,9 @@ from conformance.checks.documents import (
     check_manifest_served,
     push_children,
 )
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Response
 from conformance.content import Manifest, image_manifest
-from conformance.fixtures import Cleanup
 from conformance.options import RunConfig
 from conformance.verdicts import must, should
 

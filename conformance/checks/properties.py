@@ -35,8 +35,9 @@ import hypothesis.core
 import pytest
 
 from conformance.capabilities import Capabilities
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Transcript
-from conformance.fixtures import Cleanup, RegistryTarget, repository_slug
+from conformance.fixtures import RegistryTarget, repository_slug
 from conformance.options import RunConfig
 from conformance.verdicts import current_recorder, note, should
 

@@ -31,9 +31,9 @@ from urllib.parse import urlsplit
 
 import schemas
 from conformance.capabilities import Capabilities
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Response
 from conformance.content import Blob
-from conformance.fixtures import Cleanup
 from conformance.spec.digests import COMPUTABLE_ALGORITHMS, algorithm_of, digest_bytes
 from conformance.spec.errors import MalformedEnvelopeError, parse_error_envelope
 from conformance.verdicts import HarnessError, must, note, should, unsupported

@@ -30,9 +30,9 @@ from conformance.checks.transfers import (
     push_sha512_or_unsupported,
     same_connection_still_usable,
 )
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, RegistryTransportError, Response
 from conformance.content import Blob, empty_blob, empty_json_blob, random_blob
-from conformance.fixtures import Cleanup
 from conformance.options import RunConfig
 from conformance.spec.digests import digest_bytes
 from conformance.verdicts import must, note, should, unsupported

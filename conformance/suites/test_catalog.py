@@ -22,9 +22,9 @@ from conformance.checks.documents import (
     json_document,
     push_tree,
 )
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Response
 from conformance.content import image_manifest
-from conformance.fixtures import Cleanup
 from conformance.verdicts import must, note, should, unsupported
 
 pytestmark = [pytest.mark.content_discovery, pytest.mark.writes]

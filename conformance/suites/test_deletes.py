@@ -25,9 +25,9 @@ from conformance.checks.documents import (
     json_document,
     push_children,
 )
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Response
 from conformance.content import Blob, Manifest, image_manifest, random_blob
-from conformance.fixtures import Cleanup
 from conformance.options import RunConfig
 from conformance.spec.digests import digest_bytes
 from conformance.verdicts import must, note, unsupported

@@ -31,9 +31,9 @@ from conformance.checks.errors import (
     started_upload,
 )
 from conformance.checks.transfers import with_session_id
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Response
 from conformance.content import Manifest, image_manifest, random_blob
-from conformance.fixtures import Cleanup
 from conformance.spec import media_types
 from conformance.spec.digests import digest_bytes
 from conformance.verdicts import must, note, should, unsupported

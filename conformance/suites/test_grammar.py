@@ -24,9 +24,9 @@ import pytest
 
 from conformance.checks.documents import push_children
 from conformance.checks.errors import check_named_code, check_not_server_error, check_refusal, started_upload
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Response
 from conformance.content import image_manifest, random_blob
-from conformance.fixtures import Cleanup
 from conformance.options import RunConfig
 from conformance.spec import grammar, media_types
 from conformance.spec.digests import digest_bytes

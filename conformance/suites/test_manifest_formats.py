@@ -32,6 +32,7 @@ from conformance.checks.documents import (
     json_document,
     push_children,
 )
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Response, SetupFailed
 from conformance.content import (
     Descriptor,
@@ -46,7 +47,6 @@ from conformance.content import (
     nested_index,
     referrer,
 )
-from conformance.fixtures import Cleanup
 from conformance.options import RunConfig
 from conformance.spec.digests import digest_bytes
 from conformance.verdicts import must, note, unsupported

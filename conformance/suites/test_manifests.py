@@ -42,9 +42,9 @@ from conformance.checks.manifest_push import (
     push_and_check,
     push_large,
 )
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient
 from conformance.content import Descriptor, Manifest, image_index, image_manifest, random_blob
-from conformance.fixtures import Cleanup
 from conformance.options import RunConfig
 from conformance.spec import media_types
 from conformance.verdicts import must, note, should, unsupported

@@ -28,9 +28,9 @@ from conformance.checks.transfers import (
     push_sha512_or_unsupported,
     session_location,
 )
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Response
 from conformance.content import Blob, random_blob
-from conformance.fixtures import Cleanup
 from conformance.verdicts import must, note, should, unsupported
 
 pytestmark = [pytest.mark.push, pytest.mark.mounts, pytest.mark.writes, pytest.mark.feature("mount")]

@@ -22,6 +22,7 @@ import pytest
 
 from conformance.capabilities import Capabilities
 from conformance.checks.documents import check_content_type, check_digest_header, push_tree
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Response
 from conformance.content import (
     Manifest,
@@ -30,7 +31,6 @@ from conformance.content import (
     image_manifest,
     multi_platform_index,
 )
-from conformance.fixtures import Cleanup
 from conformance.options import RunConfig
 from conformance.spec import media_types as mt
 from conformance.spec.digests import digest_bytes

@@ -23,9 +23,9 @@ import pytest
 
 import schemas
 from conformance.checks.transfers import check_digest_header, check_error, same_connection_still_usable
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Response
 from conformance.content import Manifest, image_index, image_manifest
-from conformance.fixtures import Cleanup
 from conformance.options import RunConfig
 from conformance.spec.digests import digest_bytes
 from conformance.verdicts import must, note, should

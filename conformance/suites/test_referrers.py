@@ -32,6 +32,7 @@ from conformance.checks.documents import (
     push_tree,
     walk_pages,
 )
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Response
 from conformance.content import (
     Descriptor,
@@ -44,7 +45,6 @@ from conformance.content import (
     referrer,
 )
 from conformance.content.artifacts import ARTIFACT_BLOB_TYPE, SBOM_ARTIFACT_TYPE, SIGNATURE_ARTIFACT_TYPE
-from conformance.fixtures import Cleanup
 from conformance.options import RunConfig
 from conformance.spec import media_types as mt
 from conformance.spec.digests import digest_bytes

@@ -24,9 +24,9 @@ from conformance.checks.documents import (
     push_children,
     walk_pages,
 )
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Response
 from conformance.content import Manifest, image_manifest
-from conformance.fixtures import Cleanup
 from conformance.options import RunConfig
 from conformance.verdicts import must, note, should, unsupported
 

@@ -38,9 +38,9 @@ from conformance.checks.transfers import (
     start_session,
     with_session_id,
 )
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Response
 from conformance.content import Blob, random_blob
-from conformance.fixtures import Cleanup
 from conformance.spec.digests import digest_bytes
 from conformance.verdicts import must, note, should, unsupported
 

@@ -40,9 +40,10 @@ from conformance.checks.transfers import (
     session_location,
     upload_by,
 )
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient
 from conformance.content import empty_blob, random_blob
-from conformance.fixtures import Cleanup, RegistryTarget
+from conformance.fixtures import RegistryTarget
 from conformance.verdicts import HarnessError, must, should, unsupported
 
 pytestmark = [pytest.mark.push, pytest.mark.uploads, pytest.mark.writes]

@@ -29,9 +29,9 @@ from conformance.checks.documents import (
     push_tree,
     walk_pages,
 )
+from conformance.cleanup import Cleanup
 from conformance.client import Response
 from conformance.content import Manifest, image_index, image_manifest
-from conformance.fixtures import Cleanup
 from conformance.spec import media_types
 from conformance.verdicts import HarnessError, MustViolation, ShouldViolation
 from tests.conformance.checks.checks_doubles import (

@@ -14,9 +14,9 @@ from conformance.checks.example_uploads import (
     sha512_refused,
 )
 from conformance.checks.properties import Example, ExampleTranscript, PropertyRun
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient
 from conformance.content import image_index, image_manifest, random_blob
-from conformance.fixtures import Cleanup
 from conformance.strategies import ChunkPlan
 from conformance.verdicts import MustViolation
 from tests.conformance.checks.checks_doubles import REGISTRY, MemoryRegistry, answer, run_config, verdicts

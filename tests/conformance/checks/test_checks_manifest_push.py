@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from conformance.checks.manifest_push import check_refused_as_invalid, push_and_check, push_large
+from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient
 from conformance.content import image_manifest
-from conformance.fixtures import Cleanup
 from conformance.verdicts import MustViolation, ShouldViolation
 from tests.conformance.checks.checks_doubles import REGISTRY, MemoryRegistry, answer, envelope, verdicts
 

@@ -28,8 +28,8 @@ from conformance.checks.transfers import (
     upload_by,
     with_session_id,
 )
+from conformance.cleanup import Cleanup
 from conformance.content import Blob
-from conformance.fixtures import Cleanup
 from conformance.verdicts import HarnessError, MustViolation, ShouldViolation
 from tests.conformance.checks.checks_doubles import (
     REGISTRY,
