@@ -29,18 +29,19 @@ from typing import Any
 import pytest
 
 from conformance import fixtures
-from conformance.client.errors import RegistryTransportError, SetupFailed
-from conformance.options import CATEGORIES, SWITCHES_BY_NAME, RunConfig, add_options, resolve_config
+from conformance.expectations.plugin import apply_expectation, expectations_summary, load_run_expectations
+from conformance.options import RunConfig, add_options, resolve_config
+from conformance.outcomes import phase_payload
 from conformance.results import RunResults, default_report_dir, write_reports
 from conformance.session import STATE_KEY, RunState
+from conformance.switches import CATEGORIES, SWITCHES_BY_NAME
 from conformance.verdicts import (
     DISABLED_PREFIX,
-    UNSUPPORTED_PREFIX,
     HarnessError,
-    MustViolation,
     Outcome,
-    ShouldViolation,
     VerdictRecorder,
+    VerdictSettings,
+    configure,
     recording,
 )
 
@@ -51,6 +52,7 @@ SUITES_DIR = Path(__file__).resolve().parent / "suites"
 AREAS = ("uploads", "mounts", "tags", "referrers", "deletes", "errors", "grammar", "formats", "negotiation",
          "auth", "properties")
 MARKERS: dict[str, str] = {
+    "rules": "rules(*rules): the ledger rules (conformance.ledger) a check rests on",
     "spec": "spec(*refs): spec rules a check verifies, e.g. spec('end-3', 'spec.md#pulling-manifests')",
     "level": "level('MUST'|'SHOULD'|'MAY'): the strongest requirement level the check verifies",
     "feature": "feature(*names): optional features the check needs; skipped as disabled when switched off "
@@ -63,9 +65,8 @@ MARKERS: dict[str, str] = {
     **{area: f"area: {area}" for area in AREAS},
 }
 OUR_FIXTURES = frozenset({"registry_config", "registry_target", "client", "repo", "repo2", "cleanup",
-                          "capabilities", "content", "content_seed", "referrers_supported"})
+                          "capabilities", "content", "content_seed", "referrers_supported", "workspace"})
 TRANSCRIPT_SECTION = "HTTP transcript"
-TRANSCRIPT_LAST = 100
 
 
 RECORDER_KEY = pytest.StashKey[VerdictRecorder]()
@@ -87,7 +88,9 @@ def pytest_configure(config: pytest.Config) -> None:
     shared_namespace = workerinput.get(WORKER_NAMESPACE_KEY) if workerinput else None
     if shared_namespace and run_config.sources.get("namespace") == "default":
         run_config = dataclasses.replace(run_config, namespace=shared_namespace)
+    configure(VerdictSettings(run_config.spec_version, run_config.strict_readings))
     state = RunState(run_config)
+    state.expectations = load_run_expectations(run_config)
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "registry-harness-run-state")
     if run_config.strict:
@@ -114,11 +117,17 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     distribution = os.environ.get(fixtures.BUNDLED_ENV) == "distribution"
     bundled = "distribution 2.8.2" if distribution else "reference server"
     target = run_config.url or f"the bundled {bundled} (started on first use)"
-    modes = [word for word, on in (("strict", run_config.strict), ("read-only", run_config.read_only)) if on]
+    flags = (("strict", run_config.strict), ("strict readings", run_config.strict_readings),
+             ("read-only", run_config.read_only))
+    modes = [word for word, on in flags if on]
     off = [name for name in run_config.switches if not run_config.enabled(name)
            and (SWITCHES_BY_NAME[name].default or run_config.sources.get(name) != "default")]
     lines = [f"registry-harness conformance: {target}, namespace {run_config.namespace}, "
-             f"timeout {run_config.timeout:g} s{''.join(', ' + mode for mode in modes)}"]
+             f"spec {run_config.spec_version}, timeout {run_config.timeout:g} s"
+             f"{''.join(', ' + mode for mode in modes)}"]
+    expectations = config.stash[STATE_KEY].expectations
+    if expectations is not None:
+        lines.append(f"expectations: {expectations.path} ({len(expectations.entries)} entries)")
     if off:
         lines.append(f"switched off: {', '.join(off)}")
     return lines
@@ -130,7 +139,7 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput[WORKER_NAMESPACE_KEY] = node.config.stash[STATE_KEY].run_config.namespace
 
 
-IDENTIFYING_MARKERS = ("spec", "level", "feature", "writes", *CATEGORIES)
+IDENTIFYING_MARKERS = ("rules", "spec", "level", "feature", "writes", *CATEGORIES)
 
 
 def _uses_our_fixtures(item: pytest.Item) -> bool:
@@ -211,75 +220,12 @@ def pytest_runtest_protocol(
         return (yield)
 
 
-FAILURE_EXCEPTIONS: tuple[type[BaseException], ...] = (
-    AssertionError, MustViolation, ShouldViolation, SetupFailed, RegistryTransportError,
-)
-
-
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """A check naming an unknown feature is a harness bug: report it as an error before it runs."""
     unknown = item.stash.get(UNKNOWN_FEATURES_KEY, None)
     if unknown:
         raise HarnessError(f"@pytest.mark.feature names unknown switch(es) {unknown}; "
                            f"known: {', '.join(SWITCHES_BY_NAME)}")
-
-
-def _render_transcripts(recorder: VerdictRecorder) -> str | None:
-    """The check's transcripts as text (the last TRANSCRIPT_LAST exchanges of each), or None."""
-    used = [transcript for transcript in recorder.transcripts if getattr(transcript, "entries", None)]
-    parts = []
-    for number, transcript in enumerate(used, start=1):
-        heading = f"--- client {number} of {len(used)} ---\n" if len(used) > 1 else ""
-        parts.append(heading + transcript.render(last=TRANSCRIPT_LAST))
-    return "\n\n".join(parts) if parts else None
-
-
-def _skip_reason(call: pytest.CallInfo[None]) -> str:
-    assert call.excinfo is not None
-    return str(getattr(call.excinfo.value, "msg", "") or call.excinfo.value)
-
-
-def _phase_outcome(call: pytest.CallInfo[None], recorder: VerdictRecorder) -> tuple[str, str | None]:
-    """The outcome a phase implies, and its message."""
-    excinfo = call.excinfo
-    if excinfo is None:
-        return (Outcome.WARNED if recorder.should_violations else Outcome.PASSED), None
-    if excinfo.errisinstance(pytest.skip.Exception):
-        reason = _skip_reason(call)
-        if reason.startswith(UNSUPPORTED_PREFIX):
-            return Outcome.UNSUPPORTED, reason
-        if reason.startswith(DISABLED_PREFIX):
-            return Outcome.DISABLED, reason
-        return Outcome.SKIPPED, reason
-    text = str(excinfo.value).split("\n\nHTTP transcript:", 1)[0]  # SetupFailed appends its transcript
-    message = f"{excinfo.typename}: {text}"
-    if call.when != "teardown" and _is_registry_failure(excinfo.value):
-        return Outcome.FAILED, message
-    return Outcome.ERROR, message
-
-
-def _is_registry_failure(exc: BaseException) -> bool:
-    """A verdict against the registry (MUST, assert, refused setup, transport), not a harness bug.
-
-    An exception group (Hypothesis reports several distinct failures as one) is a failure only when
-    every exception in it is one.
-    """
-    if isinstance(exc, BaseExceptionGroup):
-        return all(_is_registry_failure(inner) for inner in exc.exceptions)
-    return isinstance(exc, (pytest.fail.Exception, *FAILURE_EXCEPTIONS))
-
-
-def _item_metadata(item: pytest.Item) -> dict[str, Any]:
-    refs = [str(ref) for marker in item.iter_markers("spec") for ref in marker.args]
-    level_marker = item.get_closest_marker("level")
-    names = sorted({marker.name for marker in item.iter_markers()} & set(MARKERS))
-    return {
-        "spec_refs": refs,
-        "level": str(level_marker.args[0]) if level_marker and level_marker.args else None,
-        "categories": [name for name in CATEGORIES if name in names],
-        "features": sorted({str(name) for marker in item.iter_markers("feature") for name in marker.args}),
-        "markers": names,
-    }
 
 
 @pytest.hookimpl(wrapper=True)
@@ -289,20 +235,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     recorder = item.stash.get(RECORDER_KEY, None)
     if recorder is None:
         return report
-    outcome, message = _phase_outcome(call, recorder)
-    transcript = None
-    if outcome in (Outcome.FAILED, Outcome.ERROR, Outcome.WARNED):
-        transcript = _render_transcripts(recorder)
-        if transcript and outcome != Outcome.WARNED:
-            report.sections.append((TRANSCRIPT_SECTION, transcript))
-    report.conformance = dict(  # type: ignore[attr-defined]
-        _item_metadata(item),
-        outcome=str(outcome),
-        message=message,
-        warnings=list(recorder.should_violations),
-        notes=list(recorder.notes),
-        transcript=transcript,
-    )
+    payload = phase_payload(item, call, recorder, frozenset(MARKERS))
+    if payload["transcript"] and payload["outcome"] in (Outcome.FAILED, Outcome.ERROR):
+        report.sections.append((TRANSCRIPT_SECTION, payload["transcript"]))
+    state = item.config.stash[STATE_KEY]
+    if state.expectations is not None:
+        apply_expectation(report, call.when, payload, state.expectations,
+                          state.run_config.expectations_strict)
+    report.conformance = payload  # type: ignore[attr-defined]
     return report
 
 
@@ -311,6 +251,8 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
     payload = getattr(report, "conformance", None)
     if not payload or not report.failed:
         return None
+    if payload.get("expectation_failed"):
+        return "failed", "U", "UNEXPECTED"
     if report.when == "call" and payload["outcome"] == Outcome.ERROR:
         return "error", "E", "ERROR"
     if report.when == "setup" and payload["outcome"] == Outcome.FAILED:
@@ -355,6 +297,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         capabilities=state.capabilities.as_table(),
         notes=sorted(state.session_notes),
         checks=sorted(state.results, key=lambda check: check.nodeid),
+        spec_version=str(run_config.spec_version),
+        strict_readings=run_config.strict_readings,
+        expectations=expectations_summary(state.expectations, state.results,
+                                          run_config.expectations_strict),
     )
     state.run_results = results
     if not run_config.report_enabled:
@@ -383,5 +329,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write_line(f"conformance verdict: {results.verdict().upper()}: {results.summary_line()}")
     for note_text in results.notes:
         terminalreporter.write_line(f"note: {note_text}")
+    if results.expectations is not None:
+        for line in results.expectation_lines():
+            terminalreporter.write_line(line, bold=True, red=line.startswith("UNEXPECTED"))
     if state.report_dir is not None:
         terminalreporter.write_line(f"reports: {state.report_dir}")

@@ -10,17 +10,27 @@ existing ones keep their meaning within a schema version):
     schema, schema_version, harness_version
     registry        {url, host, bundled, worker_urls (one bundled server per pytest-xdist worker)}
     started_at, finished_at (UTC ISO 8601), duration_seconds
-    verdict         worst outcome of the run ("passed" when nothing went wrong)
+    verdict         worst outcome of the run ("passed" when nothing went wrong); with an expectations file,
+                    expected failures do not count (see `expectations`), and `raw_verdict` ignores the file
+    spec_version    the distribution-spec text the run held the registry to ("1.1" or "main")
+    strict_readings whether contested readings were applied strictly
+    expectations    null, or the expectations file and what it made of the run (conformance.expectations)
     config          the run configuration, redacted (no credentials; `credentials` says only their source)
     server_headers  informative headers seen on GET /v2/ (Server, Docker-Distribution-API-Version, ...)
-    counts          {passed, warned, failed, error, unsupported, disabled, skipped, total}
+    counts          {passed, warned, failed, error, unsupported, disabled, skipped, total, advised}
+    findings        {fail, warn, advice}: broken rules over all checks, by level
     capabilities    [{name, supported, reason, evidence, source, description}]
     notes           run-level notes (e.g. "registry cannot delete: content left behind")
-    checks          [{nodeid, name, module, outcome, categories, features, markers, spec_refs, level,
-                      duration_seconds, message, warnings, notes, transcript, longrepr}]
+    checks          [{nodeid, name, module, outcome, categories, features, markers, rules, spec_refs, level,
+                      duration_seconds, message, warnings, notes, findings, evaluated_rules, expectation,
+                      transcript, longrepr}]
 
     `outcome` is one of passed, warned, failed, error, unsupported, disabled, skipped. `transcript` is the
     rendered HTTP transcript (credentials redacted) for failed, warned and error checks, else null.
+    `rules` are the ledger rule ids the check declares; every entry of `findings` is a broken rule:
+    {level (fail|warn|advice), rule, document, anchor, url, keyword, quote, refers_to, position, contested,
+    message}. `expectation` is null without an expectations file, else {expected, status, reason, link,
+    rule, entry}.
 
 junit.xml: one <testsuite> with one <testcase> per check. Failed checks carry a real <failure>, errors a
 real <error>, unsupported/disabled/skipped checks a real <skipped> (message starting "unsupported:" or
@@ -69,6 +79,14 @@ class CheckResult:
     notes: list[str] = field(default_factory=list)
     transcript: str | None = None
     longrepr: str | None = None
+    rules: list[str] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    evaluated_rules: list[str] = field(default_factory=list)
+    expectation: dict[str, Any] | None = None
+
+    def findings_at(self, level: str) -> list[dict[str, Any]]:
+        """The check's findings of one level (fail, warn or advice)."""
+        return [finding for finding in self.findings if finding["level"] == level]
 
 
 @dataclass
@@ -85,19 +103,63 @@ class RunResults:
     capabilities: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
+    spec_version: str = "1.1"
+    strict_readings: bool = False
+    expectations: dict[str, Any] | None = None
 
     def counts(self) -> dict[str, int]:
-        """Number of checks per outcome, plus `total`."""
+        """Number of checks per outcome, plus `total` and `advised` (checks with advice)."""
         counter = Counter(check.outcome for check in self.checks)
         counts = {name: counter.get(name, 0) for name in COUNTED}
         counts["total"] = len(self.checks)
+        counts["advised"] = sum(1 for check in self.checks if check.findings_at("advice"))
         return counts
 
-    def verdict(self) -> str:
-        """The worst outcome of the run; skipped kinds never make a run worse than passed."""
+    def finding_counts(self) -> dict[str, int]:
+        """Broken rules over all checks, by level."""
+        counter = Counter(finding["level"] for check in self.checks for finding in check.findings)
+        return {level: counter.get(level, 0) for level in ("fail", "warn", "advice")}
+
+    def raw_verdict(self) -> str:
+        """The worst outcome of the run, ignoring any expectations file."""
         worst = Outcome.worst([Outcome(check.outcome) for check in self.checks])
         counted = (Outcome.WARNED, Outcome.FAILED, Outcome.ERROR)
         return worst.value if worst in counted else Outcome.PASSED.value
+
+    def verdict(self) -> str:
+        """The run's verdict: the worst outcome, where checks that ended as the expectations file says count.
+
+        Such checks count as passed; under the file's strict mode any unexpected verdict fails the run.
+        """
+        if self.expectations is None:
+            return self.raw_verdict()
+        strict = bool(self.expectations.get("strict"))
+        outcomes = []
+        for check in self.checks:
+            status = (check.expectation or {}).get("status", "expected")
+            if status == "expected":
+                outcomes.append(Outcome.PASSED)
+            elif strict and check.outcome not in (Outcome.FAILED, Outcome.ERROR):
+                outcomes.append(Outcome.FAILED)
+            else:
+                outcomes.append(Outcome(check.outcome))
+        worst = Outcome.worst(outcomes)
+        counted = (Outcome.WARNED, Outcome.FAILED, Outcome.ERROR)
+        return worst.value if worst in counted else Outcome.PASSED.value
+
+    def expectation_lines(self) -> list[str]:
+        """Terminal lines about the expectations file: its use, then every unexpected verdict, loudly."""
+        if self.expectations is None:
+            return []
+        block = self.expectations
+        lines = [f"expectations: {block['file']}: {block['expected_failures']} expected failure(s), "
+                 f"{len(block['unexpected'])} unexpected verdict(s), {len(block['stale'])} stale entr(ies)"]
+        for item in block["unexpected"]:
+            lines.append(f"UNEXPECTED {item['status']}: {item['check']}: expected {item['expected']}, "
+                         f"ended {item['actual']}")
+        for entry in block["stale"]:
+            lines.append(f"stale expectation (matches no check of this run): {entry['check']}")
+        return lines
 
     def summary_line(self) -> str:
         """One line: "3 passed, 1 failed, 2 warned, 1 unsupported, 0 skipped, 0 errors"."""
@@ -120,9 +182,14 @@ class RunResults:
             "finished_at": finished.isoformat(),
             "duration_seconds": round((finished - self.started_at).total_seconds(), 3),
             "verdict": self.verdict(),
+            "raw_verdict": self.raw_verdict(),
+            "spec_version": self.spec_version,
+            "strict_readings": self.strict_readings,
+            "expectations": self.expectations,
             "config": self.config,
             "server_headers": self.server_headers,
             "counts": self.counts(),
+            "findings": self.finding_counts(),
             "capabilities": self.capabilities,
             "notes": sorted(set(self.notes)),
             "checks": [asdict(check) for check in self.checks],
@@ -175,8 +242,12 @@ def _testcase(check: CheckResult) -> ET.Element:
     })
     properties = ET.SubElement(case, "properties")
     ET.SubElement(properties, "property", name="outcome", value=check.outcome)
+    for rule in check.rules:
+        ET.SubElement(properties, "property", name="rule", value=_clean(rule))
     for ref in check.spec_refs:
         ET.SubElement(properties, "property", name="spec", value=_clean(ref))
+    if check.expectation:
+        ET.SubElement(properties, "property", name="expectation", value=check.expectation["status"])
     if check.level:
         ET.SubElement(properties, "property", name="level", value=check.level)
     for marker in check.markers:
@@ -192,6 +263,10 @@ def _testcase(check: CheckResult) -> ET.Element:
     elif check.outcome in (Outcome.UNSUPPORTED, Outcome.DISABLED, Outcome.SKIPPED):
         ET.SubElement(case, "skipped", message=first_line, type=check.outcome)
     out: list[str] = []
+    if check.findings:
+        out.append("Broken rules:\n" + "\n".join(
+            f"  - [{item['level']}] {item['message']}\n      {item['document']}#{item['anchor']} "
+            f"{item['keyword'] or 'no keyword'}: \"{item['quote']}\"" for item in check.findings))
     if check.warnings:
         out.append("SHOULD violations:\n" + "\n".join(f"  - {warning}" for warning in check.warnings))
     if check.notes:

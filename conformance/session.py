@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from conformance.capabilities import Capabilities
+from conformance.expectations.file import ExpectationsFile
 from conformance.options import RunConfig
 from conformance.results import CheckResult, RunResults
 from conformance.verdicts import Outcome
@@ -39,6 +40,7 @@ class RunState:
         self.results: list[CheckResult] = []
         self.report_dir: Path | None = None
         self.run_results: RunResults | None = None
+        self.expectations: ExpectationsFile | None = None
 
     def target_started(self, target: Any, *, credentials_source: str) -> None:
         """Called by the `registry_target` fixture once the registry is known: record URL and headers."""
@@ -101,8 +103,13 @@ def _fold(state: RunState, report: pytest.TestReport, payload: dict[str, Any]) -
         path, _, name = nodeid.rpartition("::")
         result = CheckResult(nodeid=nodeid, name=name, module=path, outcome=Outcome.PASSED)
         state.pending[nodeid] = result
+    result.rules = payload["rules"]
     result.spec_refs = payload["spec_refs"]
     result.level = payload["level"]
+    result.evaluated_rules = sorted(set(result.evaluated_rules) | set(payload["evaluated_rules"]))
+    result.findings = result.findings + [item for item in payload["findings"] if item not in result.findings]
+    if "expectation" in payload:
+        result.expectation = payload["expectation"]
     result.categories = payload["categories"]
     result.features = payload["features"]
     result.markers = payload["markers"]

@@ -2,13 +2,22 @@
 
 A check (one test in `conformance/suites/`) ends in exactly one outcome:
 
-    passed                 every MUST held and no SHOULD was violated
-    warned                 passed, but at least one SHOULD was violated (`should(...)`)
-    failed                 a MUST was violated (`must(...)`, a plain `assert`, `SetupFailed`,
-                           `RegistryTransportError`), or a SHOULD under `--registry-strict`
+    passed                 every requirement held (advice may have been recorded)
+    warned                 passed, but at least one SHOULD of the ledger was broken
+    failed                 a MUST was broken (`judge` on a MUST rule, `SetupFailed`, `RegistryTransportError`,
+                           a plain `assert`), or a SHOULD under `--registry-strict`
     unsupported            an optional feature is absent in a way the spec allows (`unsupported(...)`)
     disabled               switched off by the user (`--no-push`, `OCI_API_REFERRER=false`, ...)
     error                  a bug of the harness (`HarnessError` or any other unexpected exception)
+
+The level of a broken rule is never chosen by the check: `judge(rule, condition, message)` asks the rule
+(`conformance.ledger`), whose RFC 2119 keyword gives FAIL, WARN or ADVICE for the run's spec version
+(`--registry-spec-version`) and reading (`--registry-strict-readings`):
+
+    judge(pull.MANIFEST_GET_200, response.status_code == 200, f"GET answered {response.status_code}")
+
+Every call records the rule as evaluated by the running check, and every broken rule becomes a
+`RuleFinding` (level, rule, message) that the reports show beside the rule's quote.
 
 Exception tree (what a check body raises, and what the plugin makes of it):
 
@@ -19,17 +28,10 @@ Exception tree (what a check body raises, and what the plugin makes of it):
     Exception
      └── HarnessError             -> error ("never hide an error as a skip")
 
-Helpers for check bodies (import from `conformance.verdicts`):
-
-    must(condition, message, *, ref=None)     raise MustViolation when condition is false
-    should(condition, message, *, ref=None)   warn ShouldViolation when condition is false
-    note(message)                             record an informational finding (no effect on the outcome)
-    unsupported(reason) -> NoReturn           skip as "unsupported: <reason>"
-
-`ref` names the spec rule ("end-3", "spec.md#pulling-manifests", "code-3"); it is shown in the message and
-stored in the reports. The plugin keeps one `VerdictRecorder` per running test (a context variable) so
-that SHOULD violations and notes reach the reports even when pytest's own warning capture is configured
-differently.
+Other helpers: `note(message)` records information that is no verdict (a capability seen, what was left
+behind); `unsupported(reason)` and `disabled(reason)` end the check as skipped with that kind.
+`must(condition, message, ref=...)` and `should(...)` are the rule-less forms of the first version of the
+suite, kept only until every check states its rule.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from enum import StrEnum
 from typing import Any, NoReturn
 
 import pytest
+
+from conformance.ledger.model import Level, Rule, SpecVersion
 
 UNSUPPORTED_PREFIX = "unsupported: "
 DISABLED_PREFIX = "disabled: "
@@ -66,25 +70,84 @@ class Outcome(StrEnum):
         return max(outcomes, key=order.index, default=Outcome.PASSED)
 
 
+@dataclass(frozen=True)
+class VerdictSettings:
+    """What the run holds the registry to: the spec text (`1.1` or `main`) and the reading of open text."""
+
+    spec_version: SpecVersion = SpecVersion.V1_1
+    strict_readings: bool = False
+
+
+_settings: list[VerdictSettings] = [VerdictSettings()]
+
+
+def configure(settings: VerdictSettings) -> None:
+    """Set the run's verdict settings (the plugin does this once per process, at configure)."""
+    _settings[0] = settings
+
+
+def settings() -> VerdictSettings:
+    """The run's verdict settings."""
+    return _settings[0]
+
+
+@dataclass(frozen=True)
+class RuleFinding:
+    """A rule a check found broken, at the level the rule gives in this run, and what was seen."""
+
+    level: Level
+    rule: Rule
+    message: str
+
+    def as_json(self, version: SpecVersion) -> dict[str, Any]:
+        """The finding as results.json carries it (the rule's text for `version`)."""
+        sentence = self.rule.sentence(version)
+        refers = self.rule.refers_to
+        return {
+            "level": self.level.value,
+            "rule": self.rule.id,
+            "document": self.rule.document.key,
+            "anchor": self.rule.anchor,
+            "url": self.rule.document.url(self.rule.anchor, version),
+            "keyword": sentence.keyword.value or None,
+            "quote": sentence.quote,
+            "refers_to": None if refers is None else {
+                "document": refers.document.key, "anchor": refers.anchor, "quote": refers.quote,
+                "url": refers.document.url(refers.anchor),
+            },
+            "position": self.rule.position,
+            "contested": self.rule.contested,
+            "message": self.message,
+        }
+
+
 def _with_ref(message: str, ref: str | None) -> str:
     return f"{message} [{ref}]" if ref else message
+
+
+def _cited(message: str, rule: Rule | None, ref: str | None) -> str:
+    if rule is not None:
+        return f"{message}\n    [{rule.citation(settings().spec_version)}]"
+    return _with_ref(message, ref)
 
 
 class MustViolation(AssertionError):  # noqa: N818 (the name the spec language suggests)
     """The registry violated a MUST of the spec: the check fails."""
 
-    def __init__(self, message: str, *, ref: str | None = None) -> None:
-        super().__init__(_with_ref(message, ref))
-        self.ref = ref
+    def __init__(self, message: str, *, ref: str | None = None, rule: Rule | None = None) -> None:
+        super().__init__(_cited(message, rule, ref))
+        self.ref = ref if rule is None else rule.id
+        self.rule = rule
         self.plain_message = message
 
 
 class ShouldViolation(UserWarning):
     """The registry violated a SHOULD of the spec: the check passes with a warning (fails when strict)."""
 
-    def __init__(self, message: str, *, ref: str | None = None) -> None:
-        super().__init__(_with_ref(message, ref))
-        self.ref = ref
+    def __init__(self, message: str, *, ref: str | None = None, rule: Rule | None = None) -> None:
+        super().__init__(_cited(message, rule, ref))
+        self.ref = ref if rule is None else rule.id
+        self.rule = rule
         self.plain_message = message
 
 
@@ -99,6 +162,8 @@ class VerdictRecorder:
     should_violations: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     transcripts: list[Any] = field(default_factory=list)
+    findings: list[RuleFinding] = field(default_factory=list)
+    evaluated: set[str] = field(default_factory=set)
 
     def add_transcript(self, transcript: Any) -> None:
         """Attach a client `Transcript` so a failure report can show the requests the check made."""
@@ -122,6 +187,33 @@ def recording(recorder: VerdictRecorder) -> Iterator[VerdictRecorder]:
         yield recorder
     finally:
         _current.reset(token)
+
+
+def judge(rule: Rule, condition: object, message: str) -> bool:
+    """State that `rule` holds when `condition` is truthy; otherwise break it at the level the rule gives.
+
+    FAIL raises `MustViolation` (the check ends failed); WARN records a SHOULD violation (and raises under
+    `--registry-strict`); ADVICE records advice. Returns whether the condition held, so a check can go on
+    differently after a warning or advice.
+    """
+    __tracebackhide__ = True
+    recorder = _current.get()
+    if recorder is not None:
+        recorder.evaluated.add(rule.id)
+    if condition:
+        return True
+    run = settings()
+    level = rule.level(run.spec_version, strict_readings=run.strict_readings)
+    if level is Level.FAIL:
+        raise MustViolation(message, rule=rule)
+    if recorder is not None:
+        recorder.findings.append(RuleFinding(level, rule, message))
+    if level is Level.WARN:
+        violation = ShouldViolation(message, rule=rule)
+        if recorder is not None:
+            recorder.should_violations.append(str(violation))
+        warnings.warn(violation, stacklevel=2)
+    return False
 
 
 def must(condition: object, message: str, *, ref: str | None = None) -> None:

@@ -3,9 +3,12 @@
 `write_html_report(results, path)` validates the results document (`validation.validate_results`) and
 writes the page; `render_html(results)` returns it. Sections, each with a stable id:
 
-- `summary`: verdict, counts per outcome, tables by category and by spec area;
+- `summary`: verdict, counts per outcome and per finding level, the expectations file's verdict (every
+  unexpected result listed), tables by category and by spec area;
 - `capabilities`: what the registry showed it supports (and the evidence);
-- `failures`: every error, failed and warned check with its message, traceback and HTTP transcript;
+- `failures`: every error, failed and warned check with its message, each broken rule beside the quote of
+  the sentence it rests on, traceback and HTTP transcript;
+- `advice`: checks that passed with advice (good practice no SHOULD states), with the quotes;
 - `checks`: every check, filterable by outcome (a few lines of inline JS; without JS all rows show);
 - `environment`: harness version, registry URL, server headers seen, run configuration, notes.
 """
@@ -49,6 +52,26 @@ def _counts_table(title: str, groups: list[model.GroupCounts], label: str) -> st
             f"<th>total</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
+def _expectations(results: dict[str, Any]) -> str:
+    block = results.get("expectations")
+    if not block:
+        return ""
+    unexpected = "".join(
+        f'<li class="unexpected"><strong>UNEXPECTED {_e(item["status"])}</strong>: <code>{_e(item["check"])}'
+        f'</code> expected {_e(item["expected"])}, ended {_badge(item["actual"])}</li>'
+        for item in block["unexpected"])
+    stale = "".join(f"<li>stale entry: <code>{_e(item['check'])}</code> ({_e(item['reason'])})</li>"
+                    for item in block["stale"])
+    raw = str(results.get("raw_verdict") or results["verdict"])
+    return (
+        f'<div class="expectations"><p>Expectations file <code>{_e(block["file"])}</code>'
+        f'{" (strict)" if block["strict"] else ""}: {block["expected_failures"]} expected failure(s), '
+        f'{len(block["unexpected"])} unexpected verdict(s); without the file the verdict would be '
+        f'{_badge(raw)}.</p>'
+        + (f"<ul>{unexpected}{stale}</ul>" if unexpected or stale else "") + "</div>"
+    )
+
+
 def _summary(results: dict[str, Any]) -> str:
     counts = results["counts"]
     tiles = "".join(
@@ -56,11 +79,18 @@ def _summary(results: dict[str, Any]) -> str:
         f'<span class="l">{outcome}</span></div>'
         for outcome in model.OUTCOMES
     )
+    findings = results.get("findings") or {}
+    finding_line = (
+        f'<p class="findings">Broken rules: {findings.get("fail", 0)} MUST (fail), '
+        f'{findings.get("warn", 0)} SHOULD (warn), {findings.get("advice", 0)} advice; spec text '
+        f'{_e(results.get("spec_version", "1.1"))}'
+        f'{", strict readings" if results.get("strict_readings") else ""}.</p>'
+        if findings else "")
     return (
         '<section id="summary"><h2>Summary</h2>'
         f'<p class="verdict">Verdict: {_badge(results["verdict"])} '
         f'<span class="total">{counts["total"]} checks</span></p>'
-        f'<div class="tiles">{tiles}</div>'
+        f'<div class="tiles">{tiles}</div>' + finding_line + _expectations(results)
         + _counts_table("By category", model.by_category(results), "category")
         + _counts_table("By spec area", model.by_area(results), "area")
         + "</section>"
@@ -99,6 +129,38 @@ def _refs(check: dict[str, Any]) -> str:
     return level + refs
 
 
+def _finding(finding: dict[str, Any]) -> str:
+    keyword = finding.get("keyword") or "no keyword"
+    refers = finding.get("refers_to")
+    refers_html = (f'<blockquote class="refers">{_e(refers["document"])}#{_e(refers["anchor"])}: '
+                   f'{_e(refers["quote"])}</blockquote>' if refers else "")
+    position = (f'<p class="position">Position taken: {_e(finding["position"])}</p>'
+                if finding.get("position") else "")
+    return (
+        f'<li class="finding l-{_e(finding["level"])}"><span class="level">{_e(finding["level"])}</span> '
+        f'{_e(finding["message"])}<blockquote><a href="{_e(finding["url"])}">'
+        f'{_e(finding["document"])}#{_e(finding["anchor"])}</a> <strong>{_e(keyword)}</strong>: '
+        f'&ldquo;{_e(finding["quote"])}&rdquo;</blockquote>{refers_html}{position}</li>'
+    )
+
+
+def _findings(check: dict[str, Any], levels: tuple[str, ...] = ("fail", "warn", "advice")) -> str:
+    items = [finding for finding in check.get("findings") or [] if finding["level"] in levels]
+    if not items:
+        return ""
+    return '<h4>Rules broken</h4><ul class="findings">' + "".join(map(_finding, items)) + "</ul>"
+
+
+def _expectation_tag(check: dict[str, Any]) -> str:
+    verdict = check.get("expectation")
+    if not verdict or (verdict["status"] == "expected" and verdict.get("entry") is None):
+        return ""
+    reason = f": {_e(verdict['reason'])}" if verdict.get("reason") else ""
+    link = f' <a href="{_e(verdict["link"])}">upstream</a>' if verdict.get("link") else ""
+    status = _e(verdict["status"])
+    return f'<p class="expectation s-{status}">expectation {status}{reason}{link}</p>'
+
+
 def _failure(check: dict[str, Any]) -> str:
     transcript = check.get("transcript")
     longrepr = check.get("longrepr")
@@ -106,8 +168,10 @@ def _failure(check: dict[str, Any]) -> str:
         f'<article class="failure o-{_e(check["outcome"])}" id="f-{_e(check["nodeid"])}">',
         f"<h3>{_badge(check['outcome'])} <code>{_e(check['nodeid'])}</code></h3>",
         f'<p class="refs">{_refs(check)}</p>',
+        _expectation_tag(check),
         f'<pre class="message">{_e(check.get("message") or "(no message)")}</pre>',
-        _list("SHOULD violations", check.get("warnings") or []),
+        _findings(check),
+        "" if check.get("findings") else _list("SHOULD violations", check.get("warnings") or []),
         _list("Notes", check.get("notes") or []),
         "<h4>HTTP transcript</h4>"
         + (f'<pre class="transcript">{_e(transcript)}</pre>' if transcript
@@ -123,6 +187,17 @@ def _failures(results: dict[str, Any]) -> str:
     found = model.problems(results)
     body = "".join(_failure(check) for check in found) or "<p>No check failed, errored or warned.</p>"
     return f'<section id="failures"><h2>Failures and warnings ({len(found)})</h2>{body}</section>'
+
+
+def _advice(results: dict[str, Any]) -> str:
+    advised = [check for check in results["checks"] if check["outcome"] not in model.PROBLEM_OUTCOMES
+               and any(finding["level"] == "advice" for finding in check.get("findings") or [])]
+    body = "".join(
+        f'<article class="advice" id="a-{_e(check["nodeid"])}"><h3>{_badge(check["outcome"])} '
+        f'<code>{_e(check["nodeid"])}</code></h3>{_findings(check, ("advice",))}</article>'
+        for check in sorted(advised, key=lambda c: c["nodeid"])
+    ) or "<p>No advice.</p>"
+    return f'<section id="advice"><h2>Advice ({len(advised)})</h2>{body}</section>'
 
 
 def _checks(results: dict[str, Any]) -> str:
@@ -167,6 +242,8 @@ def _environment(results: dict[str, Any]) -> str:
         ("finished", results["finished_at"]),
         ("duration", f"{results['duration_seconds']:.1f} s"),
         ("strict (SHOULD fails)", "yes" if config.get("strict") else "no"),
+        ("spec text", config.get("spec_version") or results.get("spec_version") or "1.1"),
+        ("strict readings", "yes" if config.get("strict_readings") else "no"),
         ("switched off", ", ".join(off) or "-"),
         ("namespace", config.get("namespace") or "-"),
     ]
@@ -201,9 +278,10 @@ def render_html(results: dict[str, Any]) -> str:
         f"<p><code>{_e(registry)}</code> &middot; {_e(results['started_at'])} &middot; "
         f"harness {_e(results['harness_version'])}</p>"
         '<nav><a href="#summary">summary</a> <a href="#capabilities">capabilities</a> '
-        '<a href="#failures">failures</a> <a href="#checks">all checks</a> '
+        '<a href="#failures">failures</a> <a href="#advice">advice</a> <a href="#checks">all checks</a> '
         '<a href="#environment">environment</a></nav></header><main>'
-        + _summary(results) + _capabilities(results) + _failures(results) + _checks(results)
+        + _summary(results) + _capabilities(results) + _failures(results) + _advice(results)
+        + _checks(results)
         + _environment(results)
         + f"</main><script>{asset('report.js')}</script></body></html>\n"
     )

@@ -6,14 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from conformance.ledger.model import SpecVersion
 from conformance.options import (
     DEFAULT_TIMEOUT,
     IGNORED_VARIABLES,
-    SWITCHES,
     VALUE_VARIABLES,
     RunConfig,
     resolve_config,
 )
+from conformance.switches import SWITCHES
 
 pytest_plugins = ["pytester"]
 
@@ -68,7 +69,8 @@ def test_environment_beats_defaults(pytester: pytest.Pytester) -> None:
     assert not config.enabled("referrers") and config.off_reason("referrers") == "OCI_API_REFERRER=false"
     assert config.enabled("sparse") and config.sources["sparse"] == "OCI_DATA_SPARSE"
     assert not config.enabled("blob_delete") and config.enabled("manifest_delete")
-    assert config.ignored_variables == ("OCI_VERSION",)
+    assert config.ignored_variables == ()
+    assert (config.spec_version, config.sources["spec_version"]) == (SpecVersion.V1_1, "OCI_VERSION")
 
 
 def test_legacy_variables_and_any_false_of_several(pytester: pytest.Pytester) -> None:

@@ -115,7 +115,7 @@ def test_each_kind_of_check_gets_its_outcome_message_and_metadata(mixed_run: Inn
     assert outcomes == EXPECTED
     assert mixed_run.results["counts"] == {
         "passed": 1, "warned": 1, "failed": 4, "error": 5, "unsupported": 1, "disabled": 1, "skipped": 1,
-        "total": 14,
+        "total": 14, "advised": 0,
     }
     assert mixed_run.results["verdict"] == "error"
     assert schemas.validate(mixed_run.results, "results") == []
@@ -146,7 +146,7 @@ def test_reports_and_terminal_show_each_outcome(mixed_run: InnerRun) -> None:
 
     assert children("test_passes") == ["system-out"]  # its note
     assert children("test_must_violation") == ["failure"]
-    assert children("test_setup_refused") == ["failure"]
+    assert children("test_setup_refused") == ["failure", "system-out"]  # the category-claim rule it broke
     assert children("test_harness_error") == ["error"]
     assert children("test_fixture_bug") == ["error"]
     assert children("test_unsupported") == ["skipped"]

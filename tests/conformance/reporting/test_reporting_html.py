@@ -48,7 +48,7 @@ def test_page_has_every_section_and_is_self_contained() -> None:
     page = render_html(distribution())
     outline = Outline()
     outline.feed(page)
-    assert outline.sections == ["summary", "capabilities", "failures", "checks", "environment"]
+    assert outline.sections == ["summary", "capabilities", "failures", "advice", "checks", "environment"]
     assert "link" not in outline.tags and "img" not in outline.tags and "iframe" not in outline.tags
     external = [(tag, name, value) for tag, name, value in outline.attributes
                 if name in ("src", "href") and value and not value.startswith("#")]
