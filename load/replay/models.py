@@ -1,0 +1,205 @@
+"""Workload model presets for `--model`: parameters, and for each one where its value comes from.
+
+Every parameter carries its source and whether its value was checked against that source for this
+project (`verified`). What was and was not verified (details in load/README.md, "Trace replay"):
+
+- `zb-mixed` follows zot's `zb` benchmark as described in the project's research note
+  (shared/notes/load-testing.md, section 1.2, zot HEAD 6d19b44): a 75/25 pull/push coin, the 20/70/10 mix
+  of 1/10/100 MB layers, one layer + config + manifest per image, HEAD then GET of the manifest, the
+  config and each layer, monolithic pushes, one repository. zb is a closed loop, so arrivals (Poisson)
+  and the session rate are this project's choice; whether zb's "MB" is 10^6 or 2^20 was not checked.
+- `fast18-shape` has the request structure the FAST '18 paper (Anwar et al., "Improving Docker Registry
+  Design based on Production Workload Analysis", USENIX FAST 2018,
+  https://www.usenix.org/conference/fast18/presentation/anwar) characterises — pulls as a manifest
+  request followed by layer GETs, pushes, a skewed repository popularity, bursts — but its NUMBERS WERE
+  NOT READ FROM THE PAPER'S FIGURES here (the text of the figures was not available to this project);
+  they are this project's estimates, marked `verified: false`, to be replaced by the figure values.
+  What was verified: the paper's abstract (75 days, five IBM data centers, request type distribution,
+  access patterns and response times characterised) and the trace record format (cacheMon/cache_dataset
+  README, "IBM Docker Dataset"; chalianwar/docker-performance master.py).
+
+Override any parameter with `--set name=value` (numbers; `layer_sizes` as `SIZE:WEIGHT,...`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from load.options import OptionError, SizeMix
+
+NOTES = "shared/notes/load-testing.md §1.2 (zb, zot HEAD 6d19b44)"
+FAST18 = "Anwar et al., USENIX FAST '18, https://www.usenix.org/conference/fast18/presentation/anwar"
+HARNESS = "registry-harness choice (no published value)"
+
+
+class ModelError(ValueError):
+    """An unknown preset or a bad `--set`."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One model parameter: its value, where the value comes from, and whether it was checked there."""
+
+    value: Any
+    source: str
+    says: str
+    verified: bool
+
+
+@dataclass(frozen=True)
+class Model:
+    """A named workload model."""
+
+    name: str
+    description: str
+    params: dict[str, Param]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.params[name].value
+
+    def with_value(self, name: str, value: Any) -> Model:
+        """A copy with one parameter overridden (the source then says so)."""
+        if name not in self.params:
+            names = ", ".join(sorted(self.params))
+            raise ModelError(f"model {self.name} has no parameter {name!r} (has {names})")
+        params = dict(self.params)
+        params[name] = Param(value, "--set on the command line", "overridden by the user", False)
+        return replace(self, params=params)
+
+    def expected_mix(self) -> dict[str, float]:
+        """Expected share of each `METHOD route status` in a generated trace (what the tests check)."""
+        layers = (self["layers_min"] + self["layers_max"]) / 2
+        pull, missing = self["pull_share"], self["missing_share"]
+        counts: dict[str, float] = {}
+
+        def add(key: str, n: float) -> None:
+            counts[key] = counts.get(key, 0.0) + n
+
+        found = pull * (1 - missing)
+        if self["head_before_get"]:
+            add("HEAD manifest 200", found)
+            add("HEAD manifest 404", pull * missing)
+        else:
+            add("GET manifest 404", pull * missing)
+        add("GET manifest 200", found)
+        add("GET blob 200", found * (1 + layers * (1 - self["cached_share"])))
+        push = 1 - pull
+        new_blobs = layers * (1 - self["existing_share"]) + 1
+        if self["push_head"]:
+            add("HEAD blob 404", push * new_blobs)
+            add("HEAD blob 200", push * layers * self["existing_share"])
+        add("POST upload 202", push * new_blobs)
+        if self["chunked_push"]:
+            add("PATCH upload 202", push * new_blobs)
+        add("PUT upload 201", push * new_blobs)
+        add("PUT manifest 201", push)
+        total = sum(counts.values())
+        return {key: n / total for key, n in sorted(counts.items())}
+
+
+def _p(value: Any, source: str, says: str, verified: bool) -> Param:
+    return Param(value, source, says, verified)
+
+
+ZB_MIXED = Model("zb-mixed", "zot's zb 'Pull 75% and Push 25%' with the 20/70/10 1/10/100 MB layer mix", {
+    "pull_share": _p(0.75, NOTES, "zb test 'Pull 75% and Push 25%': a weighted coin per request", True),
+    "layer_sizes": _p(SizeMix.parse("1MB:20,10MB:70,100MB:10"), NOTES,
+                      "zb 'Pull Mixed 20% 1MB, 70% 10MB, 10% 100MB' (MB vs MiB not checked)", True),
+    "layer_median": _p(0, HARNESS, "unused (layer_sizes is a mix)", False),
+    "layer_sigma": _p(0.0, HARNESS, "unused (layer_sizes is a mix)", False),
+    "layers_min": _p(1, NOTES, "zb's image shape is fixed: one layer, one config, one manifest", True),
+    "layers_max": _p(1, NOTES, "zb's image shape is fixed: one layer, one config, one manifest", True),
+    "repos": _p(1, NOTES, "zb pushes and pulls in the one repository given with -r", True),
+    "zipf_s": _p(0.0, NOTES, "one repository: no popularity skew", True),
+    "tags_per_repo": _p(4, HARNESS, "images pre-existing in the repository", False),
+    "head_before_get": _p(True, NOTES, "a zb pull: HEAD manifest, GET manifest, GET config, GET layers",
+                          True),
+    "cached_share": _p(0.0, NOTES, "zb GETs every layer of every pull", True),
+    "missing_share": _p(0.0, NOTES, "zb pulls only images it pushed", True),
+    "push_head": _p(False, NOTES, "zb's push is POST + PUT per blob, no HEAD named", True),
+    "chunked_push": _p(False, NOTES, "the mixed 75/25 test pushes monolithically (POST, one PUT)", False),
+    "existing_share": _p(0.0, NOTES, "every zb push uploads new content", True),
+    "sessions_per_s": _p(2.0, HARNESS, "zb is a closed loop; arrivals here are Poisson at this rate", False),
+    "burst_factor": _p(1.0, HARNESS, "no bursts (zb has none)", False),
+    "burst_share": _p(0.0, HARNESS, "no bursts", False),
+    "burst_mean_s": _p(10.0, HARNESS, "unused without bursts", False),
+    "request_gap_s": _p(0.005, HARNESS, "mean gap between the requests of one session", False),
+    "manifest_size": _p(1200, HARNESS, "bytes per manifest (above the synthetic minimum)", False),
+    "config_size": _p(1500, HARNESS, "bytes per image config", False),
+    "clients": _p(10, NOTES, "zb -c 10 in zot's CI benchmark", True),
+})
+
+_EST = "estimate of this project, NOT read from the paper's figures"
+FAST18_SHAPE = Model("fast18-shape", "the FAST '18 request structure, this project's (unverified) numbers", {
+    "pull_share": _p(0.9, FAST18, "the paper characterises the request type distribution; 0.9 is " + _EST,
+                     False),
+    "layer_sizes": _p(None, FAST18, "layer sizes drawn from a log-normal (below)", False),
+    "layer_median": _p(2_000_000, FAST18, "median layer size in bytes: " + _EST, False),
+    "layer_sigma": _p(1.8, FAST18, "log-normal sigma of layer sizes (heavy tail): " + _EST, False),
+    "layers_min": _p(1, FAST18, "layers per image, uniform between min and max: " + _EST, False),
+    "layers_max": _p(9, FAST18, "layers per image, uniform between min and max: " + _EST, False),
+    "repos": _p(200, FAST18, "repositories: " + _EST, False),
+    "zipf_s": _p(1.0, FAST18, "the paper characterises access patterns (popularity); Zipf s=1 is " + _EST,
+                 False),
+    "tags_per_repo": _p(3, FAST18, "images per repository: " + _EST, False),
+    "head_before_get": _p(True, FAST18, "docker pull asks the manifest (HEAD) before GETting it", False),
+    "cached_share": _p(0.5, FAST18, "share of an image's layers the puller already holds: " + _EST, False),
+    "missing_share": _p(0.02, FAST18, "pulls of a tag that does not exist (404): " + _EST, False),
+    "push_head": _p(True, FAST18, "docker push HEADs each blob before uploading it", False),
+    "chunked_push": _p(True, FAST18, "docker push uploads with POST, PATCH, PUT", False),
+    "existing_share": _p(0.3, FAST18, "share of pushed layers the repository already holds: " + _EST, False),
+    "sessions_per_s": _p(3.0, FAST18, "mean session arrival rate outside bursts: " + _EST, False),
+    "burst_factor": _p(6.0, FAST18, "arrival rate multiplier during a burst: " + _EST, False),
+    "burst_share": _p(0.15, FAST18, "share of time in bursts: " + _EST, False),
+    "burst_mean_s": _p(20.0, FAST18, "mean burst length in seconds: " + _EST, False),
+    "request_gap_s": _p(0.02, HARNESS, "mean gap between the requests of one session", False),
+    "manifest_size": _p(1500, FAST18, "bytes per manifest: " + _EST, False),
+    "config_size": _p(3000, FAST18, "bytes per image config: " + _EST, False),
+    "clients": _p(500, FAST18, "distinct clients: " + _EST, False),
+})
+
+PRESETS = {model.name: model for model in (ZB_MIXED, FAST18_SHAPE)}
+DEFAULT_REQUESTS = 2000
+
+
+def _parse(current: Any, text: str) -> Any:
+    if isinstance(current, bool):
+        if text.lower() not in ("true", "false", "1", "0"):
+            raise ModelError(f"not a boolean: {text!r}")
+        return text.lower() in ("true", "1")
+    if isinstance(current, SizeMix) or current is None:
+        try:
+            return SizeMix.parse(text)
+        except OptionError as exc:
+            raise ModelError(str(exc)) from exc
+    try:
+        return int(text) if isinstance(current, int) else float(text)
+    except ValueError as exc:
+        raise ModelError(f"not a number: {text!r}") from exc
+
+
+def preset(name: str, sets: list[str] | tuple[str, ...] = ()) -> Model:
+    """The preset `name` with `key=value` overrides applied."""
+    model = PRESETS.get(name)
+    if model is None:
+        raise ModelError(f"unknown model {name!r}; presets: {', '.join(sorted(PRESETS))}")
+    for item in sets:
+        key, sep, text = item.partition("=")
+        if not sep:
+            raise ModelError(f"--set wants KEY=VALUE, got {item!r}")
+        if key not in model.params:
+            raise ModelError(f"model {name} has no parameter {key!r}")
+        model = model.with_value(key, _parse(model.params[key].value, text))
+    return model
+
+
+def describe_all() -> str:
+    """Every preset with each parameter's value, source and whether it was verified."""
+    lines = []
+    for model in PRESETS.values():
+        lines.append(f"{model.name}: {model.description}")
+        for name, param in model.params.items():
+            mark = "verified" if param.verified else "NOT verified"
+            lines.append(f"  {name} = {param.value}  [{mark}] {param.says} -- {param.source}")
+    return "\n".join(lines)
