@@ -47,6 +47,7 @@ class RunState:
         self.settings: LoadSettings | None = None
         self.worker_ids: set[str] = set()
         self.users: list[dict[str, float]] = []
+        self.run_dir: Path | None = None
 
 
 STATE = RunState()
@@ -211,6 +212,7 @@ def finish_run(environment: Any) -> None:
         logger.warning("could not render Locust's HTML report: %r", exc)
         html = None
     summary.write_run(run_dir, result, html)
+    STATE.run_dir = run_dir
     html_file = getattr(options, "html_file", None)
     if html_file and Path(html_file).is_file():  # Locust wrote --html before quitting: add our chart to it
         summary.add_chart_to_file(Path(html_file), result["timeline"])
