@@ -54,6 +54,7 @@ from conformance.client import (
     credentials_from_docker_config,
     credentials_from_env,
 )
+from conformance.client.transport import check_deadline
 from conformance.content import image_manifest
 from conformance.options import RunConfig
 from conformance.session import STATE_KEY, RunState
@@ -73,6 +74,7 @@ class RegistryTarget:
     verify: bool | str
     timeout: float
     process: registries.RegistryProcess | None = None
+    min_rate: float = 0.0
     server_headers: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -91,6 +93,7 @@ class RegistryTarget:
             verify=self.verify,
             timeout=self.timeout,
             transcript=transcript if transcript is not None else _recorded_transcript(),
+            min_rate=self.min_rate,
         )
 
 
@@ -150,7 +153,7 @@ def registry_target(pytestconfig: pytest.Config, registry_config: RunConfig) -> 
     try:
         credentials, source = _credentials_for(url, bundled=process is not None)
         target = RegistryTarget(url, process is not None, credentials, registry_config.verify,
-                                registry_config.timeout, process)
+                                registry_config.timeout, process, min_rate=registry_config.min_rate)
         state.target_started(target, credentials_source=source)
         yield target
     finally:
@@ -225,7 +228,9 @@ def cleanup(
     """Register pushed content; it is deleted after the check when the registry allows deletes."""
     registered = Cleanup(registry_config.namespace, registry_config.mount_namespace)
     yield registered
-    for check_note, run_note in registered.run(registry_target, registry_config, capabilities):
+    with check_deadline(None):  # cleanup runs even when the check used up its deadline
+        problems = registered.run(registry_target, registry_config, capabilities)
+    for check_note, run_note in problems:
         note(check_note)
         plugin_state(pytestconfig).session_notes.add(run_note)
 

@@ -31,6 +31,10 @@ from conformance.switches import SWITCHES, SWITCHES_BY_NAME
 
 GROUP = "registry-harness conformance"
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_MIN_RATE = 4096.0
+"""Bytes/s below which a response body counts as stalled (over `transport.STALL_WINDOW` seconds)."""
+DEFAULT_CHECK_DEADLINE = 600.0
+"""Seconds one check (all its requests) may take; the whole suite needs about 15 s on the bundled server."""
 
 # Official variables we read, other than the switches, and those we knowingly ignore.
 VALUE_VARIABLES = (
@@ -92,6 +96,8 @@ class RunConfig:
     strict_readings: bool = False
     expectations: Path | None = None
     expectations_strict: bool = False
+    min_rate: float = DEFAULT_MIN_RATE
+    check_deadline: float = DEFAULT_CHECK_DEADLINE
 
     def enabled(self, name: str) -> bool:
         """Whether the switch `name` (category or feature) is on, taking its parents into account."""
@@ -121,6 +127,8 @@ class RunConfig:
             "mount_namespace": self.mount_namespace,
             "tls_verify": self.verify,
             "timeout_seconds": self.timeout,
+            "min_rate_bytes_per_second": self.min_rate,
+            "check_deadline_seconds": self.check_deadline,
             "strict": self.strict,
             "spec_version": str(self.spec_version),
             "strict_readings": self.strict_readings,
@@ -157,7 +165,14 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--registry-insecure", action="store_true", default=None,
                     help="do not verify the registry's TLS certificate (env: OCI_TLS=insecure)")
     group.addoption("--registry-timeout", metavar="SECONDS", type=float, default=None,
-                    help=f"timeout of every request (default {DEFAULT_TIMEOUT:g})")
+                    help=f"total deadline of every request: connect, send, headers and the whole body "
+                         f"(default {DEFAULT_TIMEOUT:g})")
+    group.addoption("--registry-min-rate", metavar="BYTES_PER_S", type=float, default=None,
+                    help=f"a response body slower than this over 5 s counts as stalled (default "
+                         f"{DEFAULT_MIN_RATE:g}; 0 = only the total deadline)")
+    group.addoption("--registry-check-deadline", metavar="SECONDS", type=float, default=None,
+                    help=f"deadline of one check, all its requests together (default "
+                         f"{DEFAULT_CHECK_DEADLINE:g})")
     group.addoption("--registry-strict", action="store_true", default=False,
                     help="SHOULD violations fail instead of warning")
     group.addoption("--registry-spec-version", metavar="VERSION", default=None,
@@ -301,8 +316,13 @@ def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) 
 
     timeout = opt("registry_timeout")
     timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
-    if timeout <= 0:
-        raise pytest.UsageError("--registry-timeout must be positive")
+    min_rate = opt("registry_min_rate")
+    min_rate = DEFAULT_MIN_RATE if min_rate is None else float(min_rate)
+    check_deadline = opt("registry_check_deadline")
+    check_deadline = DEFAULT_CHECK_DEADLINE if check_deadline is None else float(check_deadline)
+    if timeout <= 0 or check_deadline <= 0 or min_rate < 0:
+        raise pytest.UsageError("--registry-timeout and --registry-check-deadline must be positive, "
+                                "--registry-min-rate at least 0")
 
     version_text = pick("spec_version", opt("registry_spec_version"), "OCI_VERSION", default="1.1")
     if version_text not in SPEC_VERSIONS:
@@ -341,4 +361,6 @@ def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) 
         strict_readings=bool(opt("registry_strict_readings")),
         expectations=Path(expectations) if expectations else None,
         expectations_strict=bool(opt("registry_expectations_strict")),
+        min_rate=min_rate,
+        check_deadline=check_deadline,
     )

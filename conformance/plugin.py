@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from conformance import fixtures
+from conformance.client.transport import check_deadline
 from conformance.expectations.plugin import apply_expectation, expectations_summary, load_run_expectations
 from conformance.options import RunConfig, add_options, resolve_config
 from conformance.outcomes import phase_payload
@@ -211,12 +212,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_runtest_protocol(
     item: pytest.Item, nextitem: pytest.Item | None
 ) -> Generator[None, object, object]:
-    """Give each conformance check its own VerdictRecorder for setup, call and teardown."""
+    """Give each conformance check its own VerdictRecorder and its deadline for setup, call and teardown."""
     if not is_conformance_item(item):
         return (yield)
     recorder = VerdictRecorder()
     item.stash[RECORDER_KEY] = recorder
-    with recording(recorder):
+    with recording(recorder), check_deadline(item.config.stash[STATE_KEY].run_config.check_deadline):
         return (yield)
 
 

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from conformance.capabilities import Capabilities
+from conformance.client.transport import deadline, deadline_transport
 from conformance.expectations.file import ExpectationsFile
 from conformance.options import RunConfig
 from conformance.results import CheckResult, RunResults
@@ -48,7 +49,9 @@ class RunState:
         self.registry_bundled = target.bundled
         self.credentials_source = credentials_source
         try:
-            response = httpx.get(f"{target.url}/v2/", timeout=target.timeout, verify=target.verify)
+            with httpx.Client(transport=deadline_transport(target.verify), timeout=target.timeout,
+                              trust_env=False) as client, deadline(target.timeout):
+                response = client.get(f"{target.url}/v2/")
         except httpx.HTTPError as exc:
             self.server_headers = {"(error)": f"GET /v2/: {type(exc).__name__}: {exc}"}
             return

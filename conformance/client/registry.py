@@ -30,6 +30,7 @@ from conformance.client.links import next_link
 from conformance.client.raw import send_raw
 from conformance.client.response import Response
 from conformance.client.session import Body, HttpSession
+from conformance.client.transport import check_time_left
 from conformance.client.urls import append_query, same_origin
 from conformance.content.descriptors import Content, Descriptor
 from conformance.content.manifests import Manifest
@@ -122,6 +123,9 @@ class RegistryClient(HttpSession):
         """
         url = self.url(url_or_path)
         limit = self.timeout if timeout is None else timeout
+        check_left = check_time_left()
+        if check_left is not None:
+            limit = max(min(limit, check_left), 0.001)  # the check's deadline bounds raw requests too
         scopes = scopes_for(method, url)
         caller_auth = any(name.lower() == "authorization" for name, _ in headers)
         use_auth = auth and not caller_auth and same_origin(url, self.base_url)

@@ -2,8 +2,9 @@
 
 `HttpSession.send()` is the single place requests go through. For each hop it:
 - builds the request (explicit `Content-Length`; bodies over 1 MiB streamed as 1 MiB slices);
-- runs it under `transport.deadline(timeout)`, so connect + send + headers + body together never
-  exceed `timeout` seconds, and reads (or hashes) the body while streaming;
+- runs it under `transport.deadline(timeout, min_rate=)`, so connect + send + headers + body together
+  never exceed `timeout` seconds (nor the check's deadline), a body slower than `min_rate` bytes/s counts
+  as stalled, and reads (or hashes) the body while streaming;
 - records a `TranscriptEntry` (redacted) and maps transport failures to `RegistryTimeout` /
   `RegistryConnectionError`, which carry that entry;
 - on a 401 from the registry, asks the `Authenticator` for a header and retries once;
@@ -25,7 +26,13 @@ from conformance.client.errors import RegistryConnectionError, RegistryTimeout
 from conformance.client.response import Response
 from conformance.client.tokens import Authenticator
 from conformance.client.transcript import PREVIEW_LIMIT, Transcript, TranscriptEntry, preview_body
-from conformance.client.transport import deadline, deadline_transport, ssl_context_for, time_left
+from conformance.client.transport import (
+    body_started,
+    deadline,
+    deadline_transport,
+    ssl_context_for,
+    time_left,
+)
 from conformance.client.urls import append_query, join_path, resolve_location, same_origin
 from conformance.spec.digests import DigestHasher
 
@@ -102,9 +109,11 @@ class HttpSession:
         transcript: Transcript | None = None,
         user_agent: str = DEFAULT_USER_AGENT,
         transport: httpx.BaseTransport | None = None,
+        min_rate: float = 0.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.min_rate = min_rate
         self.transcript = transcript if transcript is not None else Transcript()
         self.user_agent = user_agent
         self.auth = Authenticator(credentials, self._fetch_token)
@@ -209,10 +218,11 @@ class HttpSession:
         sink = _BodySink(read)
         head: httpx.Response | None = None
         try:
-            with deadline(limit):
+            with deadline(limit, min_rate=self.min_rate):
                 response = head = self._http.send(request, stream=True)
                 try:
                     entry.record_response(response.status_code, response.headers.multi_items())
+                    body_started()
                     for chunk in response.iter_bytes():
                         sink.add(chunk)
                         left = time_left()
@@ -223,10 +233,9 @@ class HttpSession:
         except httpx.TimeoutException as exc:
             entry.elapsed = time.monotonic() - started
             phase = "while reading the body" if entry.status is not None else "before the response headers"
-            entry.error = (
-                f"timeout: no complete answer within {limit:g} s ({phase}, "
-                f"{sink.size} body bytes received; {type(exc).__name__})"
-            )
+            ours = str(exc).startswith(("body stalled", "check deadline", "request deadline"))
+            why = str(exc) if ours else f"no complete answer within {limit:g} s"
+            entry.error = f"timeout: {why} ({phase}, {sink.size} body bytes received; {type(exc).__name__})"
             partial = self._partial(method, url, head, sink, entry)
             raise RegistryTimeout(f"{method} {entry.url}: {entry.error}", entry, partial) from exc
         except (httpx.LocalProtocolError, httpx.UnsupportedProtocol):
