@@ -3,13 +3,14 @@
 Public API (import from here):
 
 - `RegistryClient(base_url, *, credentials=None, timeout=30.0, verify=True, transcript=None,
-  user_agent=..., min_rate=0.0)`: `timeout` is each exchange's total deadline, `min_rate` (bytes/s) the
-  body rate below which it counts as stalled; `transport.check_deadline(seconds)` bounds all requests
-  of a block (the plugin opens one per check). Operations `ping`, `blob_head/get/get_digest/delete/mount`, `upload_start/
-  monolithic/patch/put/status/cancel`, `manifest_put/get/head/delete`, `tags_list`, `catalog`,
-  `referrers`, `request` (anything httpx can send), `request_raw` (bytes exactly as given),
-  `follow_link`, `pages`; setup helpers `push_blob`, `push_blob_chunked`, `push_manifest`, `push_image`
-  (raise `SetupFailed`). Responses are `Response` objects; the client never asserts.
+  user_agent=..., min_rate=0.0)`: `timeout` is each exchange's total deadline, `min_rate` (bytes/s)
+  the body rate below which it counts as stalled; `transport.check_deadline(seconds)` bounds all the
+  requests of a block (the plugin opens one per check). Operations `ping`,
+  `blob_head/get/get_digest/delete/mount`, `upload_start/monolithic/patch/put/status/cancel`,
+  `manifest_put/get/head/delete`, `tags_list`, `catalog`, `referrers`, `request` (anything httpx can
+  send), `request_raw` (bytes exactly as given), `follow_link`, `pages`; setup helpers `push_blob`,
+  `push_blob_chunked`, `push_manifest`, `push_image` (raise `SetupFailed`). Responses are `Response`
+  objects; the client never asserts.
 - `Transcript`, `TranscriptEntry`: the redacted record of every exchange (`render()`, `to_dicts()`).
 - `Credentials`, `credentials_from_env`, `credentials_from_docker_config`.
 - Errors: `RegistryTransportError` > `RegistryTimeout`, `RegistryConnectionError`; `SetupFailed`.
