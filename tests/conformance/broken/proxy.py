@@ -7,7 +7,9 @@ per request, bodies read whole (the suite's blobs are small). Each `Fault` (see 
 - change or answer a request before it goes upstream (`on_request`: set `exchange.status` to answer it
   without the upstream),
 - change the upstream's answer (`on_response`: status, headers, body), or ask the proxy to stall: send
-  the headers and `exchange.stall_after` bytes of the body, then hang until the proxy stops.
+  the headers and `exchange.stall_after` bytes of the body, then hang until the proxy stops; or to
+  trickle: send the body `exchange.trickle = (bytes, seconds)` at a time, never idle long enough for a
+  read timeout.
 
 The proxy is transparent otherwise: it keeps the client's `Host` (so the upstream's absolute Locations,
 if any, point back through the proxy), drops hop-by-hop headers and recomputes `Content-Length`.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,6 +56,7 @@ class Exchange:
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
     stall_after: int | None = None
+    trickle: tuple[int, float] | None = None
     proxy_url: str = ""
 
     @property
@@ -237,7 +241,23 @@ class FaultProxy:
                     proxy.stopping.wait(STALL_LIMIT)
                     self.close_connection = True
                     return
+                if exchange.trickle is not None:
+                    self._trickle(exchange.body, *exchange.trickle)
+                    return
                 self.wfile.write(exchange.body)
+
+            def _trickle(self, body: bytes, piece: int, pause: float) -> None:
+                deadline = time.monotonic() + STALL_LIMIT
+                self.close_connection = True
+                for start in range(0, len(body), piece):
+                    if proxy.stopping.is_set() or time.monotonic() > deadline:
+                        return
+                    try:
+                        self.wfile.write(body[start : start + piece])
+                        self.wfile.flush()
+                    except OSError:  # the client gave up on the trickle: what the test wants
+                        return
+                    proxy.stopping.wait(pause)
 
             do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve  # noqa: N815
 
