@@ -19,25 +19,54 @@ it by its own canonical digest (sha256).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Protocol
 
 from conformance.client.errors import SetupFailed
-from conformance.client.session import sliced
+from conformance.client.response import Response
+from conformance.client.session import Body, sliced
+from conformance.client.transcript import Transcript
 from conformance.content.blobs import Blob
 from conformance.content.descriptors import Content, Descriptor
 from conformance.content.manifests import Manifest
 
-if TYPE_CHECKING:
-    from conformance.client.registry import RegistryClient
-    from conformance.client.response import Response
+
+class PushingClient(Protocol):
+    """The operations the setup helpers use (`RegistryClient` has them); no import of the client needed."""
+
+    transcript: Transcript
+
+    def upload_start(
+        self, repo: str, *, params: Mapping[str, str | int | None] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """POST /v2/<repo>/blobs/uploads/."""
+
+    def upload_patch(
+        self, location: str, chunk: Body, *, content_range: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """PATCH <location> with a chunk."""
+
+    def upload_put(
+        self, location: str, digest: str, chunk: Body = b"", *, content_range: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """PUT <location>&digest= (closes the upload)."""
+
+    def manifest_put(
+        self, repo: str, reference: str, body: bytes, media_type: str | None, *, tags: tuple[str, ...] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """PUT /v2/<repo>/manifests/<reference>."""
 
 
-def _refused(client: RegistryClient, what: str, response: Response, expected: str) -> SetupFailed:
+def _refused(client: PushingClient, what: str, response: Response, expected: str) -> SetupFailed:
     return SetupFailed(f"setup failed: {what}: {response.describe()}, expected {expected}", client.transcript)
 
 
 def push_blob(
-    client: RegistryClient, repo: str, data: bytes | Content, *, media_type: str | None = None
+    client: PushingClient, repo: str, data: bytes | Content, *, media_type: str | None = None
 ) -> Descriptor:
     """Upload `data` (bytes, a Blob or a Manifest's bytes) to `repo`; return its descriptor."""
     blob = _as_blob(data)
@@ -54,7 +83,7 @@ def push_blob(
 
 
 def push_blob_chunked(
-    client: RegistryClient, repo: str, data: bytes | Content, chunk_size: int = 1024 * 1024
+    client: PushingClient, repo: str, data: bytes | Content, chunk_size: int = 1024 * 1024
 ) -> Descriptor:
     """Upload `data` in PATCH chunks, then close the upload; return its descriptor or raise `SetupFailed`.
 
@@ -87,7 +116,7 @@ def push_blob_chunked(
     return blob.descriptor()
 
 
-def push_manifest(client: RegistryClient, repo: str, reference: str | None, manifest: Manifest) -> Descriptor:
+def push_manifest(client: PushingClient, repo: str, reference: str | None, manifest: Manifest) -> Descriptor:
     """PUT `manifest` to `repo` under `reference` (its digest when None); return its descriptor."""
     target = reference or manifest.digest
     response = client.manifest_put(repo, target, manifest.data, manifest.media_type)
@@ -96,7 +125,7 @@ def push_manifest(client: RegistryClient, repo: str, reference: str | None, mani
     return manifest.descriptor()
 
 
-def push_image(client: RegistryClient, repo: str, image: Manifest, tag: str | None = None) -> Descriptor:
+def push_image(client: PushingClient, repo: str, image: Manifest, tag: str | None = None) -> Descriptor:
     """Push all blobs of `image`'s tree, its child manifests (depth first), then `image`."""
     for blob in image.all_blobs():
         push_blob(client, repo, blob)
@@ -105,7 +134,7 @@ def push_image(client: RegistryClient, repo: str, image: Manifest, tag: str | No
     return push_manifest(client, repo, tag, image)
 
 
-def _push_children(client: RegistryClient, repo: str, manifest: Manifest, pushed: set[str]) -> None:
+def _push_children(client: PushingClient, repo: str, manifest: Manifest, pushed: set[str]) -> None:
     for child in manifest.children:
         if child.digest in pushed:
             continue
@@ -120,7 +149,7 @@ def _as_blob(data: bytes | Content) -> Blob:
     )
 
 
-def _start_upload(client: RegistryClient, repo: str, blob: Blob) -> Response:
+def _start_upload(client: PushingClient, repo: str, blob: Blob) -> Response:
     algorithm = _algorithm(blob.digest)
     return client.upload_start(
         repo, params={"digest-algorithm": algorithm} if algorithm != "sha256" else None
