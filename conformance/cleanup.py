@@ -8,15 +8,21 @@ no failure: what was left behind becomes a note on the check and one note per ki
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from conformance.client import Transcript
+from conformance.client import RegistryClient, Transcript
 from conformance.verdicts import HarnessError
 
 if TYPE_CHECKING:
     from conformance.capabilities import Capabilities
-    from conformance.fixtures import RegistryTarget
     from conformance.options import RunConfig
+
+
+class ClientSource(Protocol):
+    """Where cleanup gets its own client from (the run's `RegistryTarget`)."""
+
+    def new_client(self, transcript: Transcript | None = None, *, anonymous: bool = False) -> RegistryClient:
+        """A client of the registry under test."""
 
 
 @dataclass
@@ -50,7 +56,7 @@ class Cleanup:
         self.blobs.append((repository, digest))
 
     def run(
-        self, target: RegistryTarget, config: RunConfig, capabilities: Capabilities
+        self, target: ClientSource, config: RunConfig, capabilities: Capabilities
     ) -> list[tuple[str, str]]:
         """Delete everything registered (tags, manifests, blobs; newest first).
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.import_graph import cycles, import_graph
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # package -> top-level packages it must never import
@@ -52,6 +54,22 @@ def test_the_rule_checker_sees_a_violation(tmp_path: Path) -> None:
     module = tmp_path / "bad.py"
     module.write_text("import os\nfrom conformance.client import RegistryClient\nfrom . import sibling\n")
     assert imported_top_levels(module) == {"os", "conformance"}
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    assert cycles(import_graph(ROOT)) == []
+
+
+def test_the_cycle_finder_sees_a_circle(tmp_path: Path) -> None:
+    package = tmp_path / "conformance"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from conformance import b\n")
+    (package / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import conformance.a\n"
+    )
+    (package / "c.py").write_text("from conformance.a import thing\n")
+    assert cycles(import_graph(tmp_path, ("conformance",))) == [["conformance.a", "conformance.b"]]
 
 
 def test_top_level_is_fixed() -> None:
