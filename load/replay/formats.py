@@ -130,7 +130,8 @@ def _distribution_fields(line: str) -> dict[str, Any] | None:
         except ValueError:
             return None
         return document if isinstance(document, dict) else None
-    return {key: _unquote(value) for key, value in _KV.findall(stripped)}
+    fields = {key: _unquote(value) for key, value in _KV.findall(stripped)}
+    return fields if "time" in fields or "msg" in fields else None
 
 
 def parse_distribution_line(line: str) -> Record | bool | None:

@@ -38,6 +38,8 @@ def share_of(plan: Plan, index: int, count: int) -> Plan:
     share.seed_blobs = {k: v & mine for k, v in plan.seed_blobs.items() if v & mine}
     share.seed_manifests = {k: v & mine for k, v in plan.seed_manifests.items() if v & mine}
     share.manifest_repos = {k: v & mine for k, v in plan.manifest_repos.items() if v & mine}
+    for (repo, _, _), chains in share.seed_manifests.items():  # a seeded manifest needs its repo's base blobs
+        share.manifest_repos.setdefault(repo, set()).update(chains)
     blobs = {key for _, key in share.seed_blobs}
     manifests = {key for _, key, _ in share.seed_manifests}
     for step in share.steps:
