@@ -95,7 +95,7 @@ class Model:
         add("PUT upload 201", push * new_blobs)
         add("PUT manifest 201", push)
         total = sum(counts.values())
-        return {key: n / total for key, n in sorted(counts.items())}
+        return {key: n / total for key, n in sorted(counts.items()) if n > 0}
 
 
 def _p(value: Any, source: str, says: str, verified: bool) -> Param:
