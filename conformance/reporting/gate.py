@@ -1,9 +1,11 @@
 """`registry-harness gate`: the release gate. Conformance, then a short load profile, then the baseline.
 
     registry-harness gate [--registry-url URL] [--config gate.toml] [--baseline PATH] [--tolerance 0.1]
-                          [--output-dir DIR]
+                          [--registry-expectations FILE [--registry-expectations-strict]] [--output-dir DIR]
 
-1. conformance: the categories/modules the config requires (`gate_steps.run_conformance`);
+1. conformance: the categories/modules the config requires (`gate_steps.run_conformance`); with an
+   expectations file (config `conformance.expectations` or --registry-expectations) the failures it lists
+   are expected and do not fail the gate, every other failure does (`conformance.expectations`);
 2. load: a headless Locust profile with the config's thresholds (`gate_steps.run_load`);
 3. baseline (with --baseline): the load figures against a previous run's (`baseline.compare`).
 
@@ -52,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a previous load summary.json (or its run folder, or a gate folder)")
     parser.add_argument("--tolerance", type=float,
                         help="relative tolerance vs the baseline, e.g. 0.1 (overrides the config)")
+    parser.add_argument("--registry-expectations", type=Path, metavar="FILE",
+                        help="known-deviations file (TOML/YAML): the failures it lists do not fail the gate "
+                             "(overrides conformance.expectations of the config)")
+    parser.add_argument("--registry-expectations-strict", action="store_true",
+                        help="with an expectations file: any verdict that differs from it fails the gate")
     parser.add_argument("--output-dir", type=Path,
                         help="run folder to write (default reports/gate/<utc>_<host>/ under the cwd)")
     parser.add_argument("--print-default-config", action="store_true",
@@ -195,6 +202,13 @@ def main(argv: Sequence[str]) -> int:
             if options.tolerance < 0:
                 raise GateConfigError("--tolerance must be >= 0")
             config = replace(config, baseline=replace(config.baseline, tolerance=options.tolerance))
+        expectations = options.registry_expectations
+        if expectations is not None:
+            if not expectations.is_file():
+                raise GateConfigError(f"--registry-expectations {expectations}: no such file")
+            config = replace(config, conformance=replace(config.conformance, expectations=str(expectations)))
+        if options.registry_expectations_strict:
+            config = replace(config, conformance=replace(config.conformance, expectations_strict=True))
         if options.baseline is not None:
             baselines.load_baseline(options.baseline)  # fail early on a bad baseline
     except (GateConfigError, OSError, ValueError) as exc:

@@ -37,6 +37,8 @@ class ConformanceGate:
     max_errors: int
     pytest_args: tuple[str, ...]
     timeout_seconds: float
+    expectations: str = ""
+    expectations_strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,8 @@ def parse(document: dict[str, Any], source: str) -> GateConfig:
             max_errors=int(_number(conformance, "max_errors", "conformance")),
             pytest_args=_strings(conformance, "pytest_args", "conformance"),
             timeout_seconds=_number(conformance, "timeout_seconds", "conformance", 1),
+            expectations=_typed(conformance, "expectations", str, "conformance"),
+            expectations_strict=_typed(conformance, "expectations_strict", bool, "conformance"),
         )
         load_gate = LoadGate(
             enabled=_typed(load, "enabled", bool, "load"),

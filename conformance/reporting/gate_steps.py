@@ -129,7 +129,21 @@ def conformance_argv(gate: ConformanceGate, url: str, report_dir: Path) -> list[
         argv.append("--registry-strict")
     if gate.select:
         argv += ["-k", gate.select]
+    if gate.expectations:
+        argv += ["--registry-expectations", str(Path(gate.expectations).resolve())]
+        if gate.expectations_strict:
+            argv.append("--registry-expectations-strict")
     return argv + list(gate.pytest_args)
+
+
+def _counted(check: dict[str, Any], outcome: str, strict: bool) -> bool:
+    """Whether `check` counts as a gate failure of kind `outcome` (failed or error), expectations applied."""
+    status = (check.get("expectation") or {}).get("status")
+    if status == "expected":
+        return False
+    if check["outcome"] == outcome:
+        return True
+    return strict and outcome == "failed" and status not in (None, "expected") and check["outcome"] != "error"
 
 
 def run_conformance(gate: ConformanceGate, url: str, run_dir: Path, progress: Progress) -> StepResult:
@@ -163,8 +177,14 @@ def run_conformance(gate: ConformanceGate, url: str, run_dir: Path, progress: Pr
     counts = results["counts"]
     step.details = {"counts": counts, "verdict": results["verdict"], "results": str(results_path),
                     "html": str(report_dir / "report.html")}
-    failed = [check for check in results["checks"] if check["outcome"] == "failed"]
-    errors = [check for check in results["checks"] if check["outcome"] == "error"]
+    strict = gate.expectations_strict and bool(gate.expectations)
+    failed = [check for check in results["checks"] if _counted(check, "failed", strict)]
+    errors = [check for check in results["checks"] if _counted(check, "error", strict)]
+    if results.get("expectations"):
+        block = results["expectations"]
+        step.details["expectations"] = {"file": block["file"], "stale": block["stale"],
+                                        "expected_failures": block["expected_failures"],
+                                        "unexpected": block["unexpected"]}
     for label, found, limit in (("failed", failed, gate.max_failed), ("error", errors, gate.max_errors)):
         if len(found) > limit:
             step.reasons.append(f"{len(found)} {label} checks (at most {limit} allowed)")

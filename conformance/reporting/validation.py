@@ -1,8 +1,10 @@
 """Validation of a results.json document: the JSON Schema (`schemas/must/results.json`) plus consistency.
 
 The schema says what each field must look like; the code checks what a schema cannot: the counts add up
-to the checks, and the verdict is the worst counted outcome. Every consumer of a results document (the
-HTML writer, compare) calls `validate_results` first, so a malformed document fails loudly.
+to the checks, and the verdict is the worst counted outcome (`raw_verdict` when an expectations file
+was used: `verdict` then discounts what the file expected, but never an unexpected failure). Every
+consumer of a results document (the HTML writer, compare) calls `validate_results` first, so a malformed
+document fails loudly.
 """
 
 from __future__ import annotations
@@ -42,8 +44,15 @@ def problems_of(document: object) -> list[str]:
     if counts["total"] != len(checks):
         problems.append(f"$.counts.total is {counts['total']} but there are {len(checks)} checks")
     worst = next((outcome for outcome in COUNTED_WORST if seen.get(outcome)), "passed")
-    if document["verdict"] != worst:
-        problems.append(f"$.verdict is {document['verdict']!r} but the worst outcome is {worst!r}")
+    judged = "raw_verdict" if document.get("expectations") else "verdict"
+    if document.get(judged, worst) != worst:
+        problems.append(f"$.{judged} is {document[judged]!r} but the worst outcome is {worst!r}")
+    if document.get("expectations"):
+        unexpected = Counter(check["outcome"] for check in checks
+                             if (check.get("expectation") or {}).get("status") == "unexpected-failure")
+        floor = next((outcome for outcome in ("error", "failed") if unexpected.get(outcome)), None)
+        if floor is not None and document["verdict"] not in ("error", "failed"):
+            problems.append(f"$.verdict is {document['verdict']!r} but a check ended {floor!r} unexpectedly")
     ids = Counter(check["nodeid"] for check in checks)
     duplicated = sorted(nodeid for nodeid, number in ids.items() if number > 1)
     if duplicated:
