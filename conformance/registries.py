@@ -24,6 +24,24 @@ from pathlib import Path
 import httpx
 
 DISTRIBUTION_BINARY = "docker-registry"
+PEERS_ENV = "REGISTRY_HARNESS_PEERS"
+"""Folder of prebuilt peer programs; default: `../shared/peers/bin` beside the repository."""
+DISTRIBUTION_3 = "distribution-v3.1.1"
+OFFICIAL_SUITE = "oci-conformance"
+
+
+def peers_folder() -> Path:
+    """Where prebuilt peers live: $REGISTRY_HARNESS_PEERS, else `<repository>/../shared/peers/bin`."""
+    configured = os.environ.get(PEERS_ENV)
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[2] / "shared" / "peers" / "bin"
+
+
+def peer_binary(name: str) -> Path | None:
+    """The executable peer `name` (e.g. `distribution-v3.1.1`, `oci-conformance`), or None when absent."""
+    path = peers_folder() / name
+    return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
 class RegistryStartError(RuntimeError):
@@ -158,9 +176,9 @@ def start_reference_server(
     return registry
 
 
-def distribution_available() -> bool:
-    """True when Debian's `docker-registry` (CNCF distribution 2.8.2) is installed."""
-    return shutil.which(DISTRIBUTION_BINARY) is not None
+def distribution_available(binary: str = DISTRIBUTION_BINARY) -> bool:
+    """True when `binary` (default Debian's `docker-registry`, CNCF distribution 2.8.2) can be run."""
+    return shutil.which(binary) is not None
 
 
 def distribution_config(root: Path, port: int, auth_yaml: str = "") -> str:
@@ -178,13 +196,18 @@ def distribution_config(root: Path, port: int, auth_yaml: str = "") -> str:
     return config + auth_yaml
 
 
-def start_distribution(*, auth_yaml: str = "", timeout: float = 30.0) -> RegistryProcess:
-    """Start Debian's distribution 2.8.2 on a free loopback port with a temporary root and wait for it.
+def start_distribution(
+    *, auth_yaml: str = "", timeout: float = 30.0, binary: str = DISTRIBUTION_BINARY
+) -> RegistryProcess:
+    """Start distribution on a free loopback port with a temporary root and wait for it.
 
-    `auth_yaml` is appended to the config verbatim (an `auth:` section for basic or token auth).
+    `binary` is Debian's `docker-registry` (2.8.2) by default, or the path of another build with the same
+    config format (`peer_binary(DISTRIBUTION_3)`: 3.1.1). `auth_yaml` is appended to the config verbatim
+    (an `auth:` section for basic or token auth).
     """
-    if not distribution_available():
-        raise RegistryStartError(f"{DISTRIBUTION_BINARY} is not installed (apt-get install docker-registry)")
+    if not distribution_available(binary):
+        raise RegistryStartError(f"{binary} is not installed (apt-get install docker-registry, or see "
+                                 "../shared/peers/README.md for 3.1.1)")
     workdir = Path(tempfile.mkdtemp(prefix="registry-harness-distribution-"))
     data_dir = workdir / "data"
     data_dir.mkdir()
@@ -192,7 +215,7 @@ def start_distribution(*, auth_yaml: str = "", timeout: float = 30.0) -> Registr
     config_path = workdir / "config.yml"
     config_path.write_text(distribution_config(data_dir, port, auth_yaml))
     log_path = workdir / "registry.log"
-    process = _spawn([DISTRIBUTION_BINARY, "serve", str(config_path)], log_path)
+    process = _spawn([binary, "serve", str(config_path)], log_path)
     registry = RegistryProcess(f"http://127.0.0.1:{port}", data_dir, log_path, process, [workdir])
     try:
         wait_until_ready(registry.url, process, log_path, timeout)
