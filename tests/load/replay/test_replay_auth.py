@@ -17,15 +17,16 @@ from conformance.registries import start_reference_server
 from load.replay.__main__ import main
 
 USER = "loader"
-TRACE = """\
-{"t": 0.0, "method": "GET", "path": "/v2/", "status": 401}
-{"t": 0.01, "method": "GET", "path": "/v2/", "status": 200}
-{"t": 0.02, "method": "HEAD", "path": "/v2/team/app/manifests/v1", "status": 401}
-{"t": 0.03, "method": "HEAD", "path": "/v2/team/app/manifests/v1", "status": 200}
-{"t": 0.04, "method": "GET", "path": "/v2/team/app/manifests/v1", "status": 200, "size": 900}
-{"t": 0.05, "method": "GET", "path": "/v2/team/app/blobs/sha256:%s", "status": 200, "size": 5000}
-{"t": 0.06, "method": "GET", "path": "/v2/team/app/blobs/sha256:%s", "status": 404, "size": 157}
-""" % ("a" * 64, "b" * 64)
+BLOB, MISSING = "sha256:" + "a" * 64, "sha256:" + "b" * 64
+TRACE = "".join(line + "\n" for line in (
+    '{"t": 0.0, "method": "GET", "path": "/v2/", "status": 401}',
+    '{"t": 0.01, "method": "GET", "path": "/v2/", "status": 200}',
+    '{"t": 0.02, "method": "HEAD", "path": "/v2/team/app/manifests/v1", "status": 401}',
+    '{"t": 0.03, "method": "HEAD", "path": "/v2/team/app/manifests/v1", "status": 200}',
+    '{"t": 0.04, "method": "GET", "path": "/v2/team/app/manifests/v1", "status": 200, "size": 900}',
+    f'{{"t": 0.05, "method": "GET", "path": "/v2/team/app/blobs/{BLOB}", "status": 200, "size": 5000}}',
+    f'{{"t": 0.06, "method": "GET", "path": "/v2/team/app/blobs/{MISSING}", "status": 404, "size": 157}}',
+))
 
 
 def test_recorded_401s_are_reproduced_where_the_target_has_auth(tmp_path: Path,
