@@ -85,7 +85,7 @@ class RegistryClient(HttpSession):
         method: str,
         url_or_path: str,
         *,
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str | None] | None = None,
         content: Body = None,
         params: Mapping[str, str | int | None] | Sequence[tuple[str, str]] | None = None,
         auth: bool = True,
@@ -93,7 +93,10 @@ class RegistryClient(HttpSession):
         scopes: Sequence[str] | None = None,
         timeout: float | None = None,
     ) -> Response:
-        """Send any request (negative tests). `auth=False` sends no credentials and never retries."""
+        """Send any request (negative tests). `auth=False` sends no credentials and never retries.
+
+        A header whose value is None is not sent at all (`{"Accept": None}`: no `Accept`, not httpx's `*/*`).
+        """
         url = _query(self.url(url_or_path), params)
         return self.send(
             method,
@@ -309,7 +312,7 @@ class RegistryClient(HttpSession):
     def manifest_head(
         self, repo: str, reference: str, *, accept: Sequence[str] | None = DEFAULT_ACCEPT
     ) -> Response:
-        """`HEAD /v2/<repo>/manifests/<reference>` (end-3)."""
+        """`HEAD /v2/<repo>/manifests/<reference>` (end-3); `accept=None` sends no `Accept` header."""
         return self.send(
             "HEAD", f"/v2/{repo}/manifests/{reference}", headers=self._accept(accept), scopes=self._pull(repo)
         )
@@ -364,5 +367,5 @@ class RegistryClient(HttpSession):
         return (repository_scope(repo, "pull,push"),)
 
     @staticmethod
-    def _accept(accept: Sequence[str] | None) -> dict[str, str]:
-        return {} if accept is None else {"Accept": ", ".join(accept)}
+    def _accept(accept: Sequence[str] | None) -> dict[str, str | None]:
+        return {"Accept": None} if accept is None else {"Accept": ", ".join(accept)}

@@ -1,7 +1,8 @@
 """The HTTP core of the registry client: one exchange per hop, deadlines, redirects, auth retries.
 
 `HttpSession.send()` is the single place requests go through. For each hop it:
-- builds the request (explicit `Content-Length`; bodies over 1 MiB streamed as 1 MiB slices);
+- builds the request (explicit `Content-Length`; bodies over 1 MiB streamed as 1 MiB slices; a header
+  given as None is not sent at all, not even httpx's default, e.g. `{"Accept": None}` sends no `Accept`);
 - runs it under `transport.deadline(timeout, min_rate=)`, so connect + send + headers + body together
   never exceed `timeout` seconds (nor the check's deadline), a body slower than `min_rate` bytes/s counts
   as stalled, and reads (or hashes) the body while streaming;
@@ -157,7 +158,7 @@ class HttpSession:
         method: str,
         url: str,
         *,
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str | None] | None = None,
         body: Body = None,
         scopes: Sequence[str] = (),
         auth: bool = True,
@@ -207,7 +208,7 @@ class HttpSession:
         return hop
 
     def _exchange(
-        self, method: str, url: str, headers: Mapping[str, str], body: Body, read: _Reading
+        self, method: str, url: str, headers: Mapping[str, str | None], body: Body, read: _Reading
     ) -> Response:
         limit = self.timeout if read.timeout is None else read.timeout
         request, body_preview = self._build(method, url, headers, body)
@@ -276,9 +277,10 @@ class HttpSession:
         )
 
     def _build(
-        self, method: str, url: str, headers: Mapping[str, str], body: Body
+        self, method: str, url: str, headers: Mapping[str, str | None], body: Body
     ) -> tuple[httpx.Request, str]:
-        request_headers = dict(headers)
+        omitted = [name for name, value in headers.items() if value is None]
+        request_headers = {name: value for name, value in headers.items() if value is not None}
         content: bytes | Iterator[bytes] | None
         if isinstance(body, BodyStream) or (body is not None and len(body) > SLICE_SIZE):
             stream = body if isinstance(body, BodyStream) else sliced(body)
@@ -290,7 +292,11 @@ class HttpSession:
             body_preview = preview_body(body or b"")
             if body is None and method in ("POST", "PUT", "PATCH"):
                 request_headers.setdefault("Content-Length", "0")
-        return self._http.build_request(method, url, headers=request_headers, content=content), body_preview
+        request = self._http.build_request(method, url, headers=request_headers, content=content)
+        for name in omitted:  # also httpx's client defaults (Accept: */*): None means "send no such header"
+            if name in request.headers:
+                del request.headers[name]
+        return request, body_preview
 
     def _fetch_token(self, realm: str, params: list[tuple[str, str]], headers: dict[str, str]) -> Response:
         url = realm

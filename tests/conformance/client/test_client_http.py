@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -179,7 +181,7 @@ def test_operation_requests_are_shaped_as_the_spec_says() -> None:
     assert seen[0].headers["content-length"] == "0"
     assert seen[2].headers["content-type"] == media_types.OCI_MANIFEST
     assert seen[3].headers["accept"] == ", ".join(DEFAULT_ACCEPT)
-    assert "accept" not in seen[4].headers or seen[4].headers["accept"] == "*/*"
+    assert "accept" not in seen[4].headers  # accept=None: no Accept at all, not httpx's default */*
     assert client.follow_link(page) == REGISTRY + "/v2/_catalog?last=b&n=2"
 
 
@@ -224,3 +226,38 @@ def test_push_image_pushes_blobs_once_and_children_before_parents() -> None:
     inner = index.children[1]
     assert manifests == [shared.digest, inner.children[1].digest, inner.digest, "multi"]
     assert order.index("manifest " + shared.digest) > max(order.index(b) for b in blobs)
+
+
+def test_accept_none_sends_no_accept_header_on_the_wire() -> None:
+    """httpx adds `Accept: */*` by default; `accept=None` must send none (seen by a loopback server)."""
+    received: list[list[str]] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            received.append([name.lower() for name in self.headers])
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_HEAD = do_GET  # noqa: N815
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with RegistryClient(f"http://127.0.0.1:{server.server_port}", timeout=5.0) as client:
+            get = client.manifest_get("r", "v1", accept=None)
+            head = client.manifest_head("r", "v1", accept=None)
+            raw = client.request("GET", "/v2/r/manifests/v1", headers={"Accept": None})
+            default = client.manifest_get("r", "v1")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [len(names) > 0 for names in received] == [True] * 4
+    assert ["accept" in names for names in received] == [False, False, False, True]
+    for response in (get, head, raw):
+        assert not any(name.lower() == "accept" for name, _ in response.entry.request_headers)
+    assert any(name.lower() == "accept" for name, _ in default.entry.request_headers)
