@@ -4,6 +4,7 @@
     ├── RegistryTransportError      no usable HTTP answer (the registry's fault or the network's)
     │   ├── RegistryTimeout         no complete answer within the request deadline (stall, trickle)
     │   └── RegistryConnectionError refused, reset, DNS, TLS or protocol error
+    ├── RegistryRateLimitError         still 429 (or 503 + Retry-After) after the retries the budget allows
     └── SetupFailed                 a setup helper (push_blob, push_image, ...) was refused
 
 Operation methods never raise for an HTTP status: a 4xx/5xx is a response to judge. Only the
@@ -48,6 +49,17 @@ class RegistryTimeout(RegistryTransportError):  # noqa: N818 (name fixed by the 
 
 class RegistryConnectionError(RegistryTransportError):
     """The connection failed: refused, reset, closed early, TLS or HTTP protocol error."""
+
+
+class RegistryRateLimitError(RegistryClientError):
+    """The registry kept saying "later" beyond the retry budget: no verdict is possible (an error).
+
+    `.response` is the last answer (429, or 503 with Retry-After).
+    """
+
+    def __init__(self, message: str, response: Response) -> None:
+        super().__init__(message)
+        self.response = response
 
 
 class SetupFailed(RegistryClientError):  # noqa: N818 (name fixed by the API brief)

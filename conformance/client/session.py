@@ -8,6 +8,9 @@
   as stalled, and reads (or hashes) the body while streaming;
 - records a `TranscriptEntry` (redacted) and maps transport failures to `RegistryTimeout` /
   `RegistryConnectionError`, which carry that entry;
+- retries an answer that means "later" (429, or 503 with Retry-After) as `retries.RetryPolicy` allows,
+  annotating each retry in the transcript and counting it in `retries.RUN_RETRIES`; past the budget it
+  raises `RegistryRateLimitError`;
 - on a 401 from the registry, asks the `Authenticator` for a header and retries once;
 - follows up to 5 redirects (301/302/303/307/308), re-sending the body for 307/308, and never
   sends `Authorization` to an origin other than the registry's.
@@ -22,13 +25,15 @@ from dataclasses import dataclass
 
 import httpx
 
+from conformance.client import retries
 from conformance.client.auth import Credentials
-from conformance.client.errors import RegistryConnectionError, RegistryTimeout
+from conformance.client.errors import RegistryConnectionError, RegistryRateLimitError, RegistryTimeout
 from conformance.client.response import Response
 from conformance.client.tokens import Authenticator
 from conformance.client.transcript import PREVIEW_LIMIT, Transcript, TranscriptEntry, preview_body
 from conformance.client.transport import (
     body_started,
+    check_time_left,
     deadline,
     deadline_transport,
     ssl_context_for,
@@ -111,10 +116,12 @@ class HttpSession:
         user_agent: str = DEFAULT_USER_AGENT,
         transport: httpx.BaseTransport | None = None,
         min_rate: float = 0.0,
+        retry: retries.RetryPolicy | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.min_rate = min_rate
+        self.retry = retry if retry is not None else retries.RetryPolicy()
         self.transcript = transcript if transcript is not None else Transcript()
         self.user_agent = user_agent
         self.auth = Authenticator(credentials, self._fetch_token)
@@ -178,7 +185,7 @@ class HttpSession:
         hop_headers = dict(base_headers)
         if sent_auth is not None:
             hop_headers["Authorization"] = sent_auth
-        hop = self._exchange(method, url, hop_headers, body, read)
+        hop = self._exchange_retrying(method, url, hop_headers, body, read)
         if auth and on_registry and hop.status_code == 401:
             retry_auth = self.auth.handle_unauthorized(
                 hop.headers.get_list("www-authenticate"), scopes, sent_auth
@@ -186,7 +193,7 @@ class HttpSession:
             if retry_auth is not None:
                 hop.annotate("401: retrying once with credentials from the challenge")
                 hop_headers["Authorization"] = retry_auth
-                hop = self._exchange(method, url, hop_headers, body, read)
+                hop = self._exchange_retrying(method, url, hop_headers, body, read)
         history: list[Response] = []
         while follow_redirects and hop.status_code in REDIRECT_STATUSES and hop.headers.get("location"):
             if len(history) >= MAX_REDIRECTS:
@@ -203,9 +210,37 @@ class HttpSession:
                     hop_headers = dict(base_headers)
                 elif auth and (registry_auth := self.auth.authorization(scopes)) is not None:
                     hop_headers["Authorization"] = registry_auth
-            hop = self._exchange(method, next_url, hop_headers, body, read)
+            hop = self._exchange_retrying(method, next_url, hop_headers, body, read)
         hop.history = history
         return hop
+
+    def _exchange_retrying(
+        self, method: str, url: str, headers: Mapping[str, str | None], body: Body, read: _Reading
+    ) -> Response:
+        """`_exchange`, again after the wait the policy allows while the answer means "later"."""
+        attempt = 0
+        while True:
+            hop = self._exchange(method, url, headers, body, read)
+            if not retries.is_busy_answer(hop.status_code, hop.headers):
+                return hop
+            attempt += 1
+            wait = self.retry.wait_for(hop.status_code, hop.headers, attempt)
+            check_left = check_time_left()
+            if wait is not None and check_left is not None and check_left <= wait:
+                wait = None  # waiting would outlive the check
+            if wait is None:
+                retries.RUN_RETRIES.gave_up()
+                hop.annotate(f"{hop.status_code}: still busy after {attempt - 1} retries; giving up")
+                raise RegistryRateLimitError(
+                    f"{method} {hop.entry.url if hop.entry else url}: the registry kept answering "
+                    f"{hop.status_code} (rate limited) beyond the retry budget; no verdict is possible",
+                    hop,
+                )
+            after = hop.headers.get("retry-after")
+            hop.annotate(f"{hop.status_code}: retry {attempt} in {wait:g} s"
+                         + (f" (Retry-After: {after})" if after else " (backoff)"))
+            retries.RUN_RETRIES.record(hop.status_code, wait, retries.retry_after_seconds(after), hop.headers)
+            retries.sleep(wait)
 
     def _exchange(
         self, method: str, url: str, headers: Mapping[str, str | None], body: Body, read: _Reading
