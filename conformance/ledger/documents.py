@@ -44,6 +44,8 @@ ANNOTATIONS = Document("image-spec/annotations.md", "OCI Annotations",
                        {SpecVersion.V1_1: f"{_IMAGE_SPEC}/annotations.md"})
 LAYER = Document("image-spec/layer.md", "OCI Image Layer Filesystem Changeset",
                  {SpecVersion.V1_1: f"{_IMAGE_SPEC}/layer.md"})
+IMAGE_CONSIDERATIONS = Document("image-spec/considerations.md", "OCI Image Format: Considerations",
+                                {SpecVersion.V1_1: f"{_IMAGE_SPEC}/considerations.md"})
 DOCKER_MANIFEST_V2_2 = Document(
     "distribution/manifest-v2-2.md", "Docker Image Manifest V2, Schema 2",
     {SpecVersion.V1_1: f"{_DISTRIBUTION}/docs/content/spec/manifest-v2-2.md"},
@@ -70,5 +72,5 @@ HARNESS = Document(
 """For advice that rests on no document's keyword: good practice the suite reports but never warns about."""
 
 ALL = (SPEC, CONTENT_NEGOTIATION, IMAGE_MANIFEST, IMAGE_INDEX, DESCRIPTOR, IMAGE_CONFIG, MEDIA_TYPES,
-       ANNOTATIONS, LAYER, DOCKER_MANIFEST_V2_2, TOKEN_AUTH, TOKEN_SCOPE, TOKEN_JWT, DISTRIBUTION_API,
-       RFC9110, RFC9112, RFC6750, RFC7617, RFC8288, RFC6585, HARNESS)
+       ANNOTATIONS, LAYER, IMAGE_CONSIDERATIONS, DOCKER_MANIFEST_V2_2, TOKEN_AUTH, TOKEN_SCOPE, TOKEN_JWT,
+       DISTRIBUTION_API, RFC9110, RFC9112, RFC6750, RFC7617, RFC8288, RFC6585, HARNESS)
