@@ -54,6 +54,7 @@ from conformance.client import (
     credentials_from_docker_config,
     credentials_from_env,
 )
+from conformance.client.retries import RetryPolicy
 from conformance.client.transport import check_deadline
 from conformance.content import image_manifest
 from conformance.options import RunConfig
@@ -75,6 +76,7 @@ class RegistryTarget:
     timeout: float
     process: registries.RegistryProcess | None = None
     min_rate: float = 0.0
+    retry: RetryPolicy | None = None
     server_headers: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -94,6 +96,7 @@ class RegistryTarget:
             timeout=self.timeout,
             transcript=transcript if transcript is not None else _recorded_transcript(),
             min_rate=self.min_rate,
+            retry=self.retry,
         )
 
 
@@ -153,7 +156,9 @@ def registry_target(pytestconfig: pytest.Config, registry_config: RunConfig) -> 
     try:
         credentials, source = _credentials_for(url, bundled=process is not None)
         target = RegistryTarget(url, process is not None, credentials, registry_config.verify,
-                                registry_config.timeout, process, min_rate=registry_config.min_rate)
+                                registry_config.timeout, process, min_rate=registry_config.min_rate,
+                                retry=RetryPolicy(registry_config.max_retries,
+                                                  budget=registry_config.retry_budget))
         state.target_started(target, credentials_source=source)
         yield target
     finally:

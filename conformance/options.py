@@ -33,6 +33,9 @@ GROUP = "registry-harness conformance"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MIN_RATE = 4096.0
 """Bytes/s below which a response body counts as stalled (over `transport.STALL_WINDOW` seconds)."""
+DEFAULT_MAX_RETRIES = 5
+DEFAULT_RETRY_BUDGET = 120.0
+"""Retries of a 429 (or 503 + Retry-After) per request, and seconds all such waits of a run may take."""
 DEFAULT_CHECK_DEADLINE = 600.0
 """Seconds one check (all its requests) may take; the whole suite needs about 15 s on the bundled server."""
 
@@ -98,6 +101,8 @@ class RunConfig:
     expectations_strict: bool = False
     min_rate: float = DEFAULT_MIN_RATE
     check_deadline: float = DEFAULT_CHECK_DEADLINE
+    max_retries: int = DEFAULT_MAX_RETRIES
+    retry_budget: float = DEFAULT_RETRY_BUDGET
 
     def enabled(self, name: str) -> bool:
         """Whether the switch `name` (category or feature) is on, taking its parents into account."""
@@ -129,6 +134,8 @@ class RunConfig:
             "timeout_seconds": self.timeout,
             "min_rate_bytes_per_second": self.min_rate,
             "check_deadline_seconds": self.check_deadline,
+            "max_retries": self.max_retries,
+            "retry_budget_seconds": self.retry_budget,
             "strict": self.strict,
             "spec_version": str(self.spec_version),
             "strict_readings": self.strict_readings,
@@ -170,6 +177,11 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--registry-min-rate", metavar="BYTES_PER_S", type=float, default=None,
                     help=f"a response body slower than this over 5 s counts as stalled (default "
                          f"{DEFAULT_MIN_RATE:g}; 0 = only the total deadline)")
+    group.addoption("--registry-max-retries", metavar="N", type=int, default=None,
+                    help=f"retries of a 429 (or a 503 with Retry-After) per request (default "
+                         f"{DEFAULT_MAX_RETRIES}; 0 = none)")
+    group.addoption("--registry-retry-budget", metavar="SECONDS", type=float, default=None,
+                    help=f"seconds all retry waits of a run may add up to (default {DEFAULT_RETRY_BUDGET:g})")
     group.addoption("--registry-check-deadline", metavar="SECONDS", type=float, default=None,
                     help=f"deadline of one check, all its requests together (default "
                          f"{DEFAULT_CHECK_DEADLINE:g})")
@@ -274,6 +286,33 @@ def _switch_values(
     return switches
 
 
+@dataclass(frozen=True)
+class _Limits:
+    timeout: float
+    min_rate: float
+    check_deadline: float
+    max_retries: int
+    retry_budget: float
+
+
+def _limits(config: pytest.Config) -> _Limits:
+    """The deadline, rate and retry options, checked."""
+    def value(name: str, default: float) -> float:
+        given = config.getoption(name)
+        return default if given is None else float(given)
+
+    limits = _Limits(value("registry_timeout", DEFAULT_TIMEOUT), value("registry_min_rate", DEFAULT_MIN_RATE),
+                     value("registry_check_deadline", DEFAULT_CHECK_DEADLINE),
+                     int(value("registry_max_retries", DEFAULT_MAX_RETRIES)),
+                     value("registry_retry_budget", DEFAULT_RETRY_BUDGET))
+    if limits.timeout <= 0 or limits.check_deadline <= 0:
+        raise pytest.UsageError("--registry-timeout and --registry-check-deadline must be positive")
+    if limits.min_rate < 0 or limits.max_retries < 0 or limits.retry_budget < 0:
+        raise pytest.UsageError("--registry-min-rate, --registry-max-retries and --registry-retry-budget "
+                                "must be at least 0")
+    return limits
+
+
 def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) -> RunConfig:
     """Build the `RunConfig` from the command line, then OCI_* variables in `env`, then defaults."""
     env = os.environ if env is None else env
@@ -314,16 +353,7 @@ def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) 
         raise pytest.UsageError(f"--registry-ca-bundle {ca_bundle!r} is not a file")
     verify: bool | str = False if insecure else (str(ca_bundle) if ca_bundle else True)
 
-    timeout = opt("registry_timeout")
-    timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
-    min_rate = opt("registry_min_rate")
-    min_rate = DEFAULT_MIN_RATE if min_rate is None else float(min_rate)
-    check_deadline = opt("registry_check_deadline")
-    check_deadline = DEFAULT_CHECK_DEADLINE if check_deadline is None else float(check_deadline)
-    if timeout <= 0 or check_deadline <= 0 or min_rate < 0:
-        raise pytest.UsageError("--registry-timeout and --registry-check-deadline must be positive, "
-                                "--registry-min-rate at least 0")
-
+    limits = _limits(config)
     version_text = pick("spec_version", opt("registry_spec_version"), "OCI_VERSION", default="1.1")
     if version_text not in SPEC_VERSIONS:
         raise pytest.UsageError(f"spec version {version_text!r} is not supported: use 1.1 (v1.1.1) or main "
@@ -347,7 +377,7 @@ def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) 
         namespace=namespace,
         mount_namespace=mount_namespace.strip("/") if mount_namespace else None,
         verify=verify,
-        timeout=timeout,
+        timeout=limits.timeout,
         strict=bool(opt("registry_strict")),
         read_only=read_only,
         switches=switches,
@@ -361,6 +391,8 @@ def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) 
         strict_readings=bool(opt("registry_strict_readings")),
         expectations=Path(expectations) if expectations else None,
         expectations_strict=bool(opt("registry_expectations_strict")),
-        min_rate=min_rate,
-        check_deadline=check_deadline,
+        min_rate=limits.min_rate,
+        check_deadline=limits.check_deadline,
+        max_retries=limits.max_retries,
+        retry_budget=limits.retry_budget,
     )

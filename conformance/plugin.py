@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from conformance import fixtures
+from conformance.client.retries import retries_note
 from conformance.client.transport import check_deadline
 from conformance.expectations.plugin import apply_expectation, expectations_summary, load_run_expectations
 from conformance.options import RunConfig, add_options, resolve_config
@@ -287,6 +288,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run_config = state.run_config
     redacted = run_config.redacted()
     redacted["credentials"] = {"source": state.credentials_source}
+    retried = state.retries()
+    retry_note = retries_note(retried)
+    if retry_note:
+        state.session_notes.add(retry_note)
     results = RunResults(
         registry_url=state.registry_url,
         registry_bundled=state.registry_bundled,
@@ -298,6 +303,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         capabilities=state.capabilities.as_table(),
         notes=sorted(state.session_notes),
         checks=sorted(state.results, key=lambda check: check.nodeid),
+        retries=retried,
         spec_version=str(run_config.spec_version),
         strict_readings=run_config.strict_readings,
         expectations=expectations_summary(state.expectations, state.results,

@@ -15,6 +15,8 @@ existing ones keep their meaning within a schema version):
     spec_version    the distribution-spec text the run held the registry to ("1.1" or "main")
     strict_readings whether contested readings were applied strictly
     expectations    null, or the expectations file and what it made of the run (conformance.expectations)
+    retries         429 / 503+Retry-After answers retried: {by_status, total, waited_seconds,
+                    largest_retry_after, rate_limit_headers, exhausted} (conformance.client.retries)
     config          the run configuration, redacted (no credentials; `credentials` says only their source)
     server_headers  informative headers seen on GET /v2/ (Server, Docker-Distribution-API-Version, ...)
     counts          {passed, warned, failed, error, unsupported, disabled, skipped, total, advised}
@@ -106,6 +108,7 @@ class RunResults:
     spec_version: str = "1.1"
     strict_readings: bool = False
     expectations: dict[str, Any] | None = None
+    retries: dict[str, Any] | None = None
 
     def counts(self) -> dict[str, int]:
         """Number of checks per outcome, plus `total` and `advised` (checks with advice)."""
@@ -186,6 +189,7 @@ class RunResults:
             "spec_version": self.spec_version,
             "strict_readings": self.strict_readings,
             "expectations": self.expectations,
+            "retries": self.retries,
             "config": self.config,
             "server_headers": self.server_headers,
             "counts": self.counts(),

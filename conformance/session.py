@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from conformance.capabilities import Capabilities
+from conformance.client.retries import RUN_RETRIES, merge_retries
 from conformance.client.transport import deadline, deadline_transport
 from conformance.expectations.file import ExpectationsFile
 from conformance.options import RunConfig
@@ -42,6 +43,7 @@ class RunState:
         self.report_dir: Path | None = None
         self.run_results: RunResults | None = None
         self.expectations: ExpectationsFile | None = None
+        self.worker_retries: list[dict[str, Any]] = []
 
     def target_started(self, target: Any, *, credentials_source: str) -> None:
         """Called by the `registry_target` fixture once the registry is known: record URL and headers."""
@@ -84,6 +86,7 @@ class RunState:
             "credentials_source": self.credentials_source,
             "capabilities": self.capabilities.as_table(),
             "session_notes": sorted(self.session_notes),
+            "retries": RUN_RETRIES.as_json(),
         }
 
     def merge_worker(self, payload: dict[str, Any]) -> None:
@@ -97,6 +100,11 @@ class RunState:
             self.credentials_source = payload["credentials_source"]
         self.session_notes.update(self.capabilities.merge(payload.get("capabilities", [])))
         self.session_notes.update(payload.get("session_notes", []))
+        self.worker_retries.append(payload.get("retries") or {})
+
+    def retries(self) -> dict[str, Any]:
+        """The retries of the run: this process's and every worker's, added up."""
+        return merge_retries([RUN_RETRIES.as_json(), *self.worker_retries])
 
 
 def _fold(state: RunState, report: pytest.TestReport, payload: dict[str, Any]) -> None:

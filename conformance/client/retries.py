@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import httpx
 
@@ -97,6 +98,38 @@ class RetryTally:
 
 
 RUN_RETRIES = RetryTally()
+
+
+def merge_retries(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several processes' `RetryTally.as_json()` blocks added up into one."""
+    by_status: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    largest: float | None = None
+    for block in blocks:
+        for status, count in (block.get("by_status") or {}).items():
+            by_status[status] = by_status.get(status, 0) + count
+        headers.update(block.get("rate_limit_headers") or {})
+        if block.get("largest_retry_after") is not None:
+            largest = max(largest or 0.0, float(block["largest_retry_after"]))
+    return {"by_status": dict(sorted(by_status.items())), "total": sum(by_status.values()),
+            "waited_seconds": round(sum(float(block.get("waited_seconds") or 0) for block in blocks), 3),
+            "largest_retry_after": largest, "rate_limit_headers": headers,
+            "exhausted": sum(int(block.get("exhausted") or 0) for block in blocks)}
+
+
+def retries_note(block: dict[str, Any]) -> str | None:
+    """The run note for a registry that rate-limited (None when nothing was retried)."""
+    if not block.get("total") and not block.get("exhausted"):
+        return None
+    statuses = ", ".join(f"{count} x {status}" for status, count in block["by_status"].items())
+    limits = "; ".join(f"{name}: {value}" for name, value in block["rate_limit_headers"].items())
+    note = (f"the registry rate-limited: {block['total']} retries ({statuses}), "
+            f"{block['waited_seconds']:g} s waited, largest Retry-After {block['largest_retry_after']}")
+    if limits:
+        note += f"; limits it announced: {limits}"
+    if block.get("exhausted"):
+        note += f"; {block['exhausted']} request(s) gave up (those checks are errors, not failures)"
+    return note + " (a rate limit is no non-conformance)"
 
 
 @dataclass(frozen=True)
