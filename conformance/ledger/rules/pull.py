@@ -90,3 +90,58 @@ HEAD_NOT_FOUND_404 = Rule(
     "head-not-found-404", SPEC, "checking-if-content-exists-in-the-registry", Keyword.MUST,
     "If the blob or manifest is not found in the repository, the response code MUST be `404 Not Found`.",
 )
+
+# Range requests and the codes of missing content (added by the uploads/blobs area) ---------------------
+_RANGE_SENTENCE = "A registry SHOULD support the `Range` request header in accordance with RFC 9110."
+RANGE_206_SINGLE_PART = Rule(
+    "range-206-single-part", SPEC, "pulling-blobs", Keyword.SHOULD, _RANGE_SENTENCE,
+    refers_to=Reference(
+        RFC9110, "section-15.3.7.1",
+        "If a single part is being transferred, the server generating the 206 response MUST generate a "
+        "Content-Range header field, describing what range of the selected representation is enclosed, and a "
+        "content consisting of the range.",
+    ),
+    position="A 206 to a single satisfiable range must carry exactly the requested bytes (clipped to the "
+    "blob) "
+    "and a Content-Range `bytes <first>-<last>/<size or *>` naming them; RFC 9110 binds the registry only "
+    "through the spec's SHOULD, so a departure is a warning.",
+)
+RANGE_416_UNSATISFIABLE = Rule(
+    "range-416-unsatisfiable", SPEC, "pulling-blobs", Keyword.SHOULD, _RANGE_SENTENCE,
+    refers_to=Reference(
+        RFC9110, "section-14.2",
+        "the received Range field-value contains a valid ranges-specifier, and either the range-unit is not "
+        "supported for that target resource or the ranges-specifier is unsatisfiable with respect to the "
+        "selected representation, the server SHOULD send a 416 (Range Not Satisfiable) response.",
+    ),
+    position="A registry that serves ranges (it answered 206 before) and answers a valid range starting past "
+    "the end with anything but 416 gets a warning. An invalid range (last < first, e.g. bytes=500-0) MAY be "
+    "ignored (200 with the whole blob) or rejected (416): see range-support.",
+)
+RANGE_416_CONTENT_RANGE = Rule(
+    "range-416-content-range", SPEC, "pulling-blobs", Keyword.SHOULD, _RANGE_SENTENCE,
+    refers_to=Reference(
+        RFC9110, "section-15.5.17",
+        "A server that generates a 416 response to a byte-range request SHOULD generate a Content-Range "
+        "header "
+        "field specifying the current length of the selected representation (Section 14.4).",
+    ),
+)
+BLOB_MISSING_CODE = Rule(
+    "blob-missing-code", SPEC, "error-codes", Keyword.NONE,
+    "`BLOB_UNKNOWN` | blob unknown to registry",
+    position="The table describes the code; no sentence with a keyword names it for a missing blob, so "
+    "another code (or none, in a non-JSON body) is advice.",
+)
+MANIFEST_MISSING_CODE = Rule(
+    "manifest-missing-code", SPEC, "error-codes", Keyword.NONE,
+    "`MANIFEST_UNKNOWN` | manifest unknown to registry",
+    position="The table describes the code; no sentence with a keyword names it for a missing manifest, so "
+    "another code is advice.",
+)
+REPOSITORY_MISSING_CODE = Rule(
+    "repository-missing-code", SPEC, "error-codes", Keyword.NONE,
+    "`NAME_UNKNOWN` | repository name not known to registry",
+    position="For content asked of a repository that was never created, NAME_UNKNOWN or the content's own "
+    "code (BLOB_UNKNOWN, MANIFEST_UNKNOWN) fits the table; another code is advice.",
+)
