@@ -11,7 +11,13 @@ r"""Repository name, tag and digest grammar, from distribution-spec `spec.md` an
     encoded   := [a-zA-Z0-9=_-]+
 
 Registered algorithms constrain `encoded` further: sha256 and blake3 are 64 lower-case hex
-characters, sha512 is 128. Many clients cap `host[:port]/name` at 255 characters.
+characters, sha512 is 128. The grammar puts no limit on a name's length: many CLIENTS cap
+`host[:port]/name` at 255 characters, and spec.md's non-normative implementers' note says registries
+"should avoid" longer names (`within_client_length`), so a longer name is still a valid name.
+
+A manifest `<reference>` is well-formed when it is a valid tag or a valid digest
+(`is_well_formed_reference`); a digest of an unregistered algorithm (`md5:...`, `sha256+b64u:...`, even
+`a:b`) is well-formed, a registered algorithm with the wrong encoding (`sha256:abc`) is not.
 
 The `INVALID_*` mappings hold canonical counter-examples (reason -> value) for negative tests;
 `VALID_*` tuples hold unusual but valid values that a registry must accept.
@@ -25,7 +31,7 @@ NAME_COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
 NAME_PATTERN = rf"{NAME_COMPONENT}(?:/{NAME_COMPONENT})*"
 NAME_RE = re.compile(rf"\A{NAME_PATTERN}\Z")
 NAME_MAX_LENGTH = 255
-"""Cap on `host[:port]/name` (or on `name` alone when no host is given)."""
+"""The cap many clients put on `host[:port]/name` (spec.md implementers' note; not part of the grammar)."""
 
 TAG_PATTERN = r"[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}"
 TAG_RE = re.compile(rf"\A{TAG_PATTERN}\Z")
@@ -44,10 +50,15 @@ REGISTERED_ALGORITHMS: dict[str, re.Pattern[str]] = {
 """Algorithms registered in image-spec `descriptor.md`, with the exact form of their encoded part."""
 
 
-def is_valid_name(name: str, *, host: str | None = None) -> bool:
-    """True when `name` matches the repository grammar and `host/name` (or `name`) is at most 255 chars."""
+def is_valid_name(name: str) -> bool:
+    """True when `name` matches the repository grammar (which has no length limit)."""
+    return NAME_RE.match(name) is not None
+
+
+def within_client_length(name: str, *, host: str | None = None) -> bool:
+    """True when `host/name` (or `name`) is at most 255 characters, the cap many clients impose."""
     full_length = len(name) if host is None else len(host) + 1 + len(name)
-    return full_length <= NAME_MAX_LENGTH and NAME_RE.match(name) is not None
+    return full_length <= NAME_MAX_LENGTH
 
 
 def is_valid_tag(tag: str) -> bool:
@@ -77,6 +88,11 @@ def split_digest(digest: str) -> tuple[str, str]:
     return match["algorithm"], match["encoded"]
 
 
+def is_well_formed_reference(reference: str) -> bool:
+    """True when a manifest `<reference>` is a valid tag or a valid digest (unregistered algorithms too)."""
+    return is_valid_tag(reference) or is_valid_digest(reference)
+
+
 def is_digest_reference(reference: str) -> bool:
     """True when a manifest `<reference>` is meant as a digest (contains ':'), as opposed to a tag."""
     return ":" in reference
@@ -90,8 +106,9 @@ VALID_NAMES: tuple[str, ...] = (
     "a.b_c__d---e",
     "x0/y1/z2/w3",
     "a" * 255,
+    "a" * 300,
 )
-"""Unusual but valid repository names."""
+"""Unusual but valid repository names (the grammar has no length limit)."""
 
 INVALID_NAMES: dict[str, str] = {
     "upper-case": "Library/busybox",
@@ -104,9 +121,8 @@ INVALID_NAMES: dict[str, str] = {
     "triple underscore": "a___b",
     "mixed separators": "a._b",
     "illegal character": "a!b",
-    "too long": "a" * 256,
 }
-"""Repository names a registry must refuse (reason -> name)."""
+"""Repository names outside the grammar (reason -> name)."""
 
 VALID_TAGS: tuple[str, ...] = ("latest", "_", "v1.0.0-rc.1_x", "A" * 128, "0")
 """Unusual but valid tags."""
@@ -119,7 +135,7 @@ INVALID_TAGS: dict[str, str] = {
     "colon": "a:b",
     "empty": "",
 }
-"""Tags a registry must refuse (reason -> tag)."""
+"""Tags outside the grammar (reason -> tag); `a:b` is still a well-formed digest reference."""
 
 INVALID_DIGESTS: dict[str, str] = {
     "upper-case hex": "sha256:" + _HEX64.upper(),
@@ -139,4 +155,4 @@ UNKNOWN_ALGORITHM_DIGESTS: dict[str, str] = {
     "unknown algorithm": "md5:" + _HEX64[:32],
     "unknown algorithm with separator": "sha256+b64u:LCa0a2j_xo_5m0U8HTBBNBNCLXBkg7-g-YpeiGJm564",
 }
-"""Grammatical digests with an unregistered algorithm: a registry may refuse them as unsupported."""
+"""Well-formed digests of unregistered algorithms: valid by the grammar, unsupported by most registries."""

@@ -108,3 +108,51 @@ REDIRECTS = Rule(
     unchecked="binds clients (the harness follows redirects and strips Authorization across origins: "
     "tests/conformance/client); a registry's redirect is always allowed",
 )
+ERROR_DETAIL = Rule(
+    "error-detail", SPEC, "error-codes", Keyword.MAY,
+    "The `detail` field is OPTIONAL and MAY contain arbitrary JSON data providing information the client can "
+    "use to resolve the issue.",
+    unchecked="a MAY: any detail (or none) is allowed, so there is nothing to judge",
+)
+STATUS_AFTER_REDIRECTS = Rule(
+    "status-after-redirects", SPEC, "api", Keyword.NONE,
+    "The status codes documented in this specification are those returned after any redirects have been "
+    "followed.",
+    since=SpecVersion.MAIN,
+    position="The suite judges the answer at the end of a redirect chain (the client follows redirects). A "
+    "redirect that cleans a request up (an invalid name with `//` or dot segments to a valid one) means "
+    "the registry did not act on what was sent: the answer after it is judged as an answer to the cleaned "
+    "request.",
+)
+PING_FOR_AUTH = Rule(
+    "ping-for-auth", SPEC, "determining-support", Keyword.MAY,
+    "This endpoint MAY be used for authentication/authorization purposes, but this is out of the purview of "
+    "this specification.",
+    position="An anonymous GET /v2/ may be refused with 401 (a challenge to authenticate); with credentials "
+    "the answer is judged by DETERMINING_SUPPORT.",
+)
+UNDEFINED_METHOD_405 = Rule(
+    "undefined-method-405", SPEC, "api", Keyword.SHOULD,
+    "Where this specification does not define specific behavior, implementations SHOULD follow the HTTP "
+    "semantics defined in RFC 9110.",
+    since=SpecVersion.MAIN,
+    refers_to=Reference(
+        RFC9110, "section-9.1",
+        "An origin server that receives a request method that is recognized and implemented, but not allowed "
+        "for the target resource, SHOULD respond with the 405 (Method Not Allowed) status code.",
+    ),
+    position="A method an endpoint does not define (PATCH on tags/list, POST on a manifest URL, PUT on a "
+    "blob URL) SHOULD get 405; a 404 or 400 also refuses it and departs from HTTP semantics only at SHOULD "
+    "level (main; advice for v1.1), as does a 2xx. A 5xx is judged by SERVER_ERROR_FOR_CLIENT_ERROR.",
+)
+METHOD_NOT_ALLOWED_ALLOW = Rule(
+    "method-not-allowed-allow", SPEC, "api", Keyword.SHOULD,
+    "Where this specification does not define specific behavior, implementations SHOULD follow the HTTP "
+    "semantics defined in RFC 9110.",
+    since=SpecVersion.MAIN,
+    refers_to=Reference(
+        RFC9110, "section-15.5.6",
+        "The origin server MUST generate an Allow header field in a 405 (Method Not Allowed) response "
+        "containing a list of the target resource's currently supported methods.",
+    ),
+)

@@ -28,11 +28,20 @@ def test_invalid_names(reason: str, name: str) -> None:
     assert not grammar.is_valid_name(name), reason
 
 
-def test_name_length_cap_counts_the_host() -> None:
+def test_long_names_are_valid_and_the_client_cap_counts_the_host() -> None:
     name = "a" * 240
-    assert grammar.is_valid_name(name)
-    assert not grammar.is_valid_name(name, host="registry.example.com:5000")
-    assert grammar.is_valid_name("a" * 200, host="localhost:5000")
+    assert grammar.is_valid_name(name) and grammar.is_valid_name("a" * 1000)
+    assert grammar.within_client_length(name)
+    assert not grammar.within_client_length(name, host="registry.example.com:5000")
+    assert grammar.within_client_length("a" * 200, host="localhost:5000")
+    assert not grammar.within_client_length("a" * 256)
+
+
+def test_well_formed_references_are_tags_or_digests_of_any_algorithm() -> None:
+    assert grammar.is_well_formed_reference("latest") and grammar.is_well_formed_reference("a:b")
+    assert grammar.is_well_formed_reference(grammar.UNKNOWN_ALGORITHM_DIGESTS["unknown algorithm"])
+    assert not grammar.is_well_formed_reference(grammar.INVALID_DIGESTS["sha256 too short"])
+    assert not grammar.is_well_formed_reference(".hidden")
 
 
 @pytest.mark.parametrize("tag", grammar.VALID_TAGS)
