@@ -5,9 +5,11 @@
   User classes that `--tags` leaves without tasks, pick or start the target (`load.target`), install
   the `--shape`, the dashboard (`load.dashboard`) and the latency sampler.
 - `test_start` / `test_stop` / `reset_stats`: run window and counter resets, in every process.
-- `report_to_master` / `worker_report`: workers ship their `Counters` to the master, which merges them.
-- `quitting` (master/local): build the summary, check thresholds (exit 3 and one line per breach),
-  write the run folder, stop a registry we started.
+- `report_to_master` / `worker_report`: workers ship their `Counters` and generator-health seconds
+  (`load.generator_health`: CPU and event-loop lag, sampled in every process) to the master.
+- `quitting` (master/local): build the summary (with the `generator` verdict: a generator-bound run is
+  flagged on the console, in summary.json and report.html), check thresholds (exit 3 and one line per
+  breach), write the run folder, stop a registry we started.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from locust import events
 from locust.html import get_html_report
 from locust.runners import MasterRunner, WorkerRunner
 
-from load import dashboard, summary, target, thresholds
+from load import dashboard, generator_health, summary, target, thresholds
 from load.metrics import COUNTERS, REPORT_KEY
 from load.options import LoadSettings, OptionError, add_arguments
 from load.shapes import make_shape
@@ -46,6 +48,7 @@ class RunState:
         self.latency: list[dict[str, Any]] = []
         self.settings: LoadSettings | None = None
         self.worker_ids: set[str] = set()
+        self.worker_names: dict[str, str] = {}
         self.users: list[dict[str, float]] = []
         self.run_dir: Path | None = None
 
@@ -124,6 +127,7 @@ def _on_init(environment: Any, runner: Any, web_ui: Any = None, **_: Any) -> Non
     except OptionError as exc:
         _fatal(str(exc))
         return
+    gevent.spawn(generator_health.HEALTH.run, gevent.sleep)
     if isinstance(runner, WorkerRunner):
         return
     STATE.settings = settings
@@ -152,6 +156,7 @@ def _on_test_start(environment: Any, **_: Any) -> None:
     except OptionError as exc:
         logger.error("%s", exc)
     COUNTERS.reset()
+    generator_health.HEALTH.reset()
     STATE.started, STATE.stopped = time.time(), None
     STATE.latency.clear()
     STATE.users.clear()
@@ -169,13 +174,21 @@ def _on_reset_stats(**_: Any) -> None:
     STATE.started = time.time()
 
 
+def _on_request(request_type: str, **_: Any) -> None:
+    if request_type not in SAMPLED_TYPES:
+        generator_health.HEALTH.count_request()
+
+
 def _on_report_to_master(client_id: str, data: dict[str, Any], **_: Any) -> None:
     data[REPORT_KEY] = COUNTERS.drain()
+    data[generator_health.REPORT_KEY] = generator_health.HEALTH.drain()
 
 
 def _on_worker_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
     COUNTERS.merge(data.get(REPORT_KEY) or {})
     STATE.worker_ids.add(client_id)
+    name = STATE.worker_names.setdefault(client_id, f"worker-{len(STATE.worker_names) + 1}")
+    generator_health.HEALTH.merge(name, data.get(generator_health.REPORT_KEY) or {})
 
 
 def finish_run(environment: Any) -> None:
@@ -202,6 +215,9 @@ def finish_run(environment: Any) -> None:
     result = summary.build_summary(runner.stats, COUNTERS, started=STATE.started, stopped=stopped,
                                    meta=meta, latency=list(STATE.latency))
     result["users"] = list(STATE.users)
+    health = generator_health.HEALTH
+    health.keep_own("master" if isinstance(runner, MasterRunner) else "local")
+    result["generator"] = generator_health.verdict(health.processes, STATE.started, stopped)
     if STATE.thresholds is not None:
         result["breaches"] = thresholds.check(result, STATE.thresholds)
     run_dir = Path(STATE.settings.run_dir) if STATE.settings and STATE.settings.run_dir \
@@ -211,14 +227,22 @@ def finish_run(environment: Any) -> None:
     except Exception as exc:  # the report is a convenience; the summary must still be written
         logger.warning("could not render Locust's HTML report: %r", exc)
         html = None
+    if html is not None:
+        html = generator_health.with_banner(html, result["generator"])
     summary.write_run(run_dir, result, html)
     STATE.run_dir = run_dir
     html_file = getattr(options, "html_file", None)
     if html_file and Path(html_file).is_file():  # Locust wrote --html before quitting: add our chart to it
         summary.add_chart_to_file(Path(html_file), result["timeline"])
+        generator_health.add_banner_to_file(Path(html_file), result["generator"])
     for name, figures in result["scenarios"].items():
         print(f"throughput {name}: {figures['mb_s_up']:.1f} MB/s up, {figures['mb_s_down']:.1f} MB/s down "
               f"({figures['operations']} operations)")
+    for name, figures in result["image_pulls"].items():
+        print(f"{name}: {figures['count']} pulls ({figures['failures']} failed), p50 {figures['p50_ms']} ms, "
+              f"p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms")
+    for line in generator_health.console_lines(result["generator"]):
+        print(line)
     print(f"run folder: {run_dir}")
     if STATE.thresholds is not None:
         for line in result["breaches"]:
@@ -246,6 +270,7 @@ def register() -> None:
         "test_start": _on_test_start,
         "test_stop": _on_test_stop,
         "reset_stats": _on_reset_stats,
+        "request": _on_request,
         "report_to_master": _on_report_to_master,
         "worker_report": _on_worker_report,
         "quitting": _on_quitting,

@@ -6,7 +6,7 @@ With no `--host` the bundled reference server is started for the run. Scenarios 
 - BlobPushMonolithic (blob-push-monolithic), BlobPushChunked (blob-push-chunked),
   BlobPull (blob-pull, blob-pull-range / range) - all also tagged `blob`;
 - ImagePush (image-push), ImagePull (image-pull), PullStorm (pull-storm);
-- MetadataMix (metadata), CIMix (ci-mix).
+- MetadataMix (metadata), CIMix (ci-mix), BlobHead (blob-head, small: HEADs of one 4 KiB blob).
 - TraceReplay (`--trace FILE`: a recorded or generated trace, see load/replay/locust_user.py).
 """
 
@@ -18,11 +18,12 @@ from load.replay.locust_user import TraceReplay
 from load.users.blobs import BlobPull, BlobPushChunked, BlobPushMonolithic
 from load.users.images import ImagePull, ImagePush, PullStorm
 from load.users.mixed import CIMix, MetadataMix
+from load.users.small import BlobHead
 
 locust_user.register()  # before hooks: `quitting` fires in reverse, ours after hooks wrote the run folder
 hooks.register()
 
 __all__ = [
-    "BlobPull", "BlobPushChunked", "BlobPushMonolithic", "CIMix", "ImagePull", "ImagePush", "MetadataMix",
-    "PullStorm", "TraceReplay",
+    "BlobHead", "BlobPull", "BlobPushChunked", "BlobPushMonolithic", "CIMix", "ImagePull", "ImagePush",
+    "MetadataMix", "PullStorm", "TraceReplay",
 ]

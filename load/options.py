@@ -24,6 +24,7 @@ SHAPES = ("none", "step", "spike", "soak")
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _NAME = re.compile(rf"{_COMPONENT}(?:/{_COMPONENT})*")
 DEFAULT_SIZE_MIX = "1MiB:20,10MiB:70,100MiB:10"
+_PLATFORM = re.compile(r"[a-z0-9_]+/[a-z0-9_]+(?:/[a-z0-9_]+)?")
 
 
 class OptionError(ValueError):
@@ -99,6 +100,9 @@ class LoadSettings:
     range_size: int
     verify_share: float
     pull_images: int
+    layer_concurrency: int
+    platform: str
+    think_time: float
     request_timeout: float
     pool_size: int
     shape: str
@@ -129,6 +133,10 @@ ARGUMENTS: tuple[tuple[str, str, str, str], ...] = (
     ("--range-size", "LOAD_RANGE_SIZE", "1MiB", "bytes asked for by Range GETs"),
     ("--verify-share", "LOAD_VERIFY_SHARE", "0.1", "share (0..1) of pulled blobs whose sha256 is verified"),
     ("--pull-images", "LOAD_PULL_IMAGES", "3", "images (sharing a base layer) in the image-pull set"),
+    ("--layer-concurrency", "LOAD_LAYER_CONCURRENCY", "3",
+     "concurrent layer downloads per image pull (containerd's max_concurrent_downloads is 3)"),
+    ("--platform", "LOAD_PLATFORM", "linux/amd64", "platform an image pull picks from an index (os/arch)"),
+    ("--think-time", "LOAD_THINK_TIME", "0", "seconds each user waits between two tasks (0 = back to back)"),
     ("--request-timeout", "LOAD_REQUEST_TIMEOUT", "120", "seconds before any single request times out"),
     ("--pool-size", "LOAD_POOL_SIZE", "64MiB", "size of the random content pool per process"),
     ("--shape", "LOAD_SHAPE", "none", "load shape: none (use -u/-r/-t), step, spike, soak"),
@@ -202,6 +210,9 @@ def settings_from(options: Any) -> LoadSettings:
         raise OptionError(f"--repo-prefix: not a valid repository name component: {prefix!r}")
     thresholds = text("thresholds")
     ledger = text("ledger")
+    platform = text("platform").strip()
+    if not _PLATFORM.fullmatch(platform):
+        raise OptionError(f"--platform: not os/arch[/variant]: {platform!r} (e.g. linux/amd64)")
     return LoadSettings(
         size_mix=SizeMix.parse(text("blob_sizes")),
         layers=_number(filled, "layers", int, 1),
@@ -211,6 +222,9 @@ def settings_from(options: Any) -> LoadSettings:
         range_size=max(1, _size("--range-size", text("range_size"))),
         verify_share=verify_share,
         pull_images=_number(filled, "pull_images", int, 1),
+        layer_concurrency=_number(filled, "layer_concurrency", int, 1),
+        platform=platform,
+        think_time=_number(filled, "think_time", float, 0.0),
         request_timeout=_number(filled, "request_timeout", float, 0.1),
         pool_size=max(1024 * 1024, _size("--pool-size", text("pool_size"))),
         shape=shape,

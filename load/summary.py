@@ -10,6 +10,7 @@ report with the MB/s chart appended). Plots use matplotlib's Agg backend. Never 
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
 import platform
@@ -25,6 +26,8 @@ from matplotlib import pyplot
 from load.metrics import Counters, mb_per_s
 
 NOT_HTTP_TYPES = ("OP", "TTFB", "XFER")
+IMAGE_PULL = "image pull"
+PULL_FIGURES = ("count", "failures", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms")
 
 
 def chart_js() -> str:
@@ -127,11 +130,33 @@ def build_summary(stats: Any, counters: Counters, *, started: float, stopped: fl
                  "fail_ratio": round(failures / requests, 6) if requests else 0.0},
         "error_codes": dict(sorted(counters.error_codes.items())),
         "digest_mismatches": counters.digest_mismatches,
+        "image_pulls": image_pulls(rows),
         "requests": rows,
         "timeline": timeline,
         "latency": latency or [],
         "breaches": [],
     }
+
+
+def image_pulls(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Whole-image pull times (the `OP image pull...` rows): count, failures, avg/p50/p95/p99/max ms."""
+    return {row["name"]: {key: row[key] for key in PULL_FIGURES} for row in rows
+            if row["type"] == "OP" and row["name"].startswith(IMAGE_PULL)}
+
+
+def image_pull_section(summary: dict[str, Any]) -> str:
+    """An HTML table of the whole-image pull times for report.html ('' when the run pulled no image)."""
+    pulls = summary.get("image_pulls") or {}
+    if not pulls:
+        return ""
+    cells = "".join(
+        f"<tr><td>{html.escape(name)}</td>{''.join(f'<td>{figures[key]}</td>' for key in PULL_FIGURES)}</tr>"
+        for name, figures in sorted(pulls.items()))
+    head = "".join(f"<th>{key}</th>" for key in ("operation", *PULL_FIGURES))
+    return ('<section id="registry-harness-image-pulls" style="font-family:sans-serif;margin:2em">'
+            "<h2>Whole-image pull time (manifest to last layer)</h2>"
+            '<table border="1" cellpadding="4" style="border-collapse:collapse">'
+            f"<tr>{head}</tr>{cells}</table></section>")
 
 
 def environment_meta() -> dict[str, Any]:
@@ -235,7 +260,8 @@ def write_run(run_dir: Path, summary: dict[str, Any], locust_html: str | None) -
         encoding="utf-8",
     )
     if locust_html is not None:
-        (run_dir / "report.html").write_text(with_chart(locust_html, section), encoding="utf-8")
+        report = with_chart(locust_html, section + image_pull_section(summary))
+        (run_dir / "report.html").write_text(report, encoding="utf-8")
 
 
 def with_chart(locust_html: str, section: str) -> str:

@@ -100,7 +100,7 @@ class CIMix(ImageOperations):
     @task(3)
     def ci_pull(self) -> None:
         """Pull an image of the shared-base set."""
-        with self.operation("pull image"):
+        with self.operation("image pull"):
             self.pull_from_set()
 
     @tag("ci-mix")

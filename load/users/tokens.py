@@ -17,6 +17,7 @@ simply not granted); no request is retried more than once. Token requests are th
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -42,6 +43,7 @@ class TokenRealmError(Exception):
     """A token was not asked for (the realm is not on loopback); the message says why, never a secret."""
 
 
+@functools.lru_cache(maxsize=4096)
 def resource_of(url: str) -> str:
     """What a token serves: the repository of a registry URL, else its path (`/v2/`, `/v2/_catalog`)."""
     return repository_of(url) or urlsplit(url).path

@@ -9,7 +9,7 @@ from tests.load.locust_runs import REPO_ROOT
 
 LOCUST_FREE = ["load", "load.options", "load.content", "load.metrics", "load.thresholds", "load.summary",
                "load.auth", "load.users.tokens", "load.target", "load.serve", "load.dashboard",
-               "load.compare_clients"]
+               "load.compare_clients", "load.generator_health", "load.users.image_content", "load.bench_rig"]
 
 
 def test_locust_free_modules_do_not_import_locust_or_gevent() -> None:

@@ -62,3 +62,11 @@ def test_settings_defaults_and_validation() -> None:
         settings_from(SimpleNamespace(repo_prefix="Bad Name"))
     with pytest.raises(OptionError, match="--shape"):
         settings_from(SimpleNamespace(shape="sawtooth"))
+    assert (settings.layer_concurrency, settings.platform, settings.think_time) == (3, "linux/amd64", 0.0)
+    with pytest.raises(OptionError, match="--layer-concurrency"):
+        settings_from(SimpleNamespace(layer_concurrency="0"))
+    with pytest.raises(OptionError, match="--platform"):
+        settings_from(SimpleNamespace(platform="amd64"))
+    with pytest.raises(OptionError, match="--think-time"):
+        settings_from(SimpleNamespace(think_time="-1"))
+    assert settings_from(SimpleNamespace(platform="linux/arm64/v8")).platform == "linux/arm64/v8"

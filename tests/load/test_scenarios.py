@@ -65,7 +65,7 @@ def check_consistent(run: LocustRun, url: str, scenario: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("scenario", [
     "BlobPushMonolithic", "BlobPushChunked", "BlobPull", "ImagePush", "ImagePull", "PullStorm", "MetadataMix",
-    "CIMix",
+    "CIMix", "BlobHead",
 ])
 def test_scenario_runs_and_its_numbers_add_up(tmp_path: Path, registry: RegistryProcess,
                                               scenario: str) -> None:
