@@ -124,13 +124,6 @@ STATUS_AFTER_REDIRECTS = Rule(
     "the registry did not act on what was sent: the answer after it is judged as an answer to the cleaned "
     "request.",
 )
-PING_FOR_AUTH = Rule(
-    "ping-for-auth", SPEC, "determining-support", Keyword.MAY,
-    "This endpoint MAY be used for authentication/authorization purposes, but this is out of the purview of "
-    "this specification.",
-    position="An anonymous GET /v2/ may be refused with 401 (a challenge to authenticate); with credentials "
-    "the answer is judged by DETERMINING_SUPPORT.",
-)
 UNDEFINED_METHOD_405 = Rule(
     "undefined-method-405", SPEC, "api", Keyword.SHOULD,
     "Where this specification does not define specific behavior, implementations SHOULD follow the HTTP "
