@@ -148,5 +148,5 @@ def pick_manifest(index: Any, platform: Platform) -> tuple[str, int, str]:
     offered = ["/".join(str(entry["platform"][key]) for key in ("os", "architecture", "variant")
                         if entry["platform"].get(key))
                for entry in entries if isinstance(entry, dict) and isinstance(entry.get("platform"), dict)]
-    listed = ", ".join(offered) or "none"
+    listed = ", ".join(dict.fromkeys(offered)) or "none"
     raise NoMatchingManifestError(f"no image manifest for {platform} in the index (it lists: {listed})")
