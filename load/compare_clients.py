@@ -12,6 +12,8 @@ started here on 127.0.0.1 with temporary storage) it measures, with the same blo
 - curl push: upload sessions opened with POST first, then one `curl --parallel` process PUTting
   distinct pre-written blob files (`-T`), every answer checked for 201.
 
+The Locust rows also say whether the Locust process was generator-bound (its summary's `generator` block:
+main thread busy most of the run, `load/generator_health.py`) and its CPU use.
 curl MB/s are bytes over the wall time of the curl process (connection set-up included). The cells run
 interleaved, `--rounds` times, and the table shows each cell's median. Everything runs on this machine,
 so client and registry share the CPUs (and whatever else runs): read the figures as relative.
@@ -31,6 +33,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -69,6 +72,17 @@ class Figure:
     bytes: int
     seconds: float
     failures: int
+    generator_bound: bool | None = None
+    generator_cpu: float | None = None
+
+
+def generator_of(summary: dict[str, Any]) -> tuple[bool | None, float | None]:
+    """(bound, busiest process's CPU utilisation) from a run summary's `generator` block."""
+    block = summary.get("generator") or {}
+    processes = block.get("processes") or {}
+    if not processes:
+        return None, None
+    return bool(block.get("bound")), max(float(p["cpu_utilisation"]) for p in processes.values())
 
 
 def locust_figure(cell: Cell, direction: str, seconds: float, workdir: Path) -> Figure:
@@ -90,9 +104,10 @@ def locust_figure(cell: Cell, direction: str, seconds: float, workdir: Path) -> 
     summary = json.loads(summary_path.read_text())
     figures = summary["scenarios"].get(scenario, {})
     key = "down" if direction == "pull" else "up"
+    bound, cpu = generator_of(summary)
     return Figure(target, direction, "locust (1 process)", float(figures.get(f"mb_s_{key}_steady", 0.0)),
                   int(figures.get(f"bytes_{key}", 0)), float(summary["run"]["duration_s"]),
-                  int(summary["http"]["failures"]))
+                  int(summary["http"]["failures"]), bound, cpu)
 
 
 def push_with_httpx(client: httpx.Client, repo: str, data: bytes, digest: str) -> None:
@@ -187,10 +202,12 @@ def medians(figures: list[Figure]) -> list[Figure]:
 def table(figures: list[Figure]) -> str:
     """The comparison table: per target and direction, Locust vs curl, and reference vs distribution."""
     lines = [f"{'target':<14}{'direction':<10}{'client':<22}{'MB/s':>10}{'MB moved':>11}{'seconds':>9}"
-             f"{'failures':>9}"]
+             f"{'failures':>9}  generator"]
     for f in figures:
+        generator = "" if f.generator_bound is None else (
+            f"{'BOUND' if f.generator_bound else 'ok'} (CPU {f.generator_cpu or 0:.0%})")
         lines.append(f"{f.target:<14}{f.direction:<10}{f.client:<22}{f.mb_s:>10.1f}{f.bytes / 1e6:>11.1f}"
-                     f"{f.seconds:>9.1f}{f.failures:>9}")
+                     f"{f.seconds:>9.1f}{f.failures:>9}  {generator}")
     lines.append("")
     by = {(f.target, f.direction, f.client.split()[0]): f.mb_s for f in figures}
     for target in sorted({f.target for f in figures}):
@@ -199,7 +216,10 @@ def table(figures: list[Figure]) -> str:
             if locust is not None and curl:
                 verdict = "meets" if locust / curl >= 0.7 else "BELOW"
                 ratio = f"{locust / curl:.2f}x"
-                lines.append(f"locust/curl {target} {direction}: {ratio} ({verdict} the 0.7x target)")
+                bound = any(f.generator_bound for f in figures
+                            if (f.target, f.direction, f.client.split()[0]) == (target, direction, "locust"))
+                note = "; Locust was generator-bound: the rig's limit" if bound else ""
+                lines.append(f"locust/curl {target} {direction}: {ratio} ({verdict} the 0.7x target{note})")
     for direction in ("pull", "push"):
         for client in ("locust", "curl"):
             ref, dist = by.get(("reference", direction, client)), by.get(("distribution", direction, client))
