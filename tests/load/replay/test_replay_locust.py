@@ -31,6 +31,6 @@ def test_two_workers_send_the_whole_trace_once(tmp_path: Path) -> None:
     assert "replay:" in run.stdout
 
 
-def test_trace_replay_without_a_trace_is_refused_and_otherwise_left_out(tmp_path: Path) -> None:
+def test_trace_replay_named_without_a_trace_is_refused(tmp_path: Path) -> None:
     refused = run_locust(tmp_path, "-t", "1s", "TraceReplay", name="refused")
     assert refused.returncode == 2 and "TraceReplay needs --trace FILE" in refused.stderr
