@@ -1,4 +1,4 @@
-"""Authentication checks' setup and helpers: who signs in where, and how an auth answer is judged.
+"""Authentication checks' setup: the registry the auth checks talk to, who signs in there, and their content.
 
 `AuthTarget` is the registry the auth checks talk to and the identities they use:
 
@@ -10,40 +10,36 @@
   ``--auth token``, a short token lifetime (`BUNDLED_TOKEN_TTL`) and two generated users (random passwords
   held only in memory and a bcrypt users file), each pushing under their own namespace.
 
-Judging helpers: `challenges_of` (parsed `WWW-Authenticate`), `check_challenge` (grammar of Basic and
-Bearer challenges: absolute realm, service, scopes), `check_refused` (a refused request: 401 with a
-challenge or 403; optionally 404 where hiding existence is allowed), `fetch_token` (an explicit token
-request for chosen scopes), `assert_no_secret` (credentials never in a transcript).
+Owner content: `private_image(target, transcript, owner, repo)` pushes a small image as `owner` and deletes
+it afterwards (quietly: cleanup never changes a verdict).
+
+How answers are judged lives in `auth_challenges` (challenges, refusals) and `auth_tokens` (token requests,
+token answers, what a token grants).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
+import random
 import secrets
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import bcrypt
 
-import schemas
 from conformance import registries
-from conformance.client import Credentials, RegistryClient, Response, Transcript
-from conformance.client.auth import Challenge, ChallengeParseError, parse_www_authenticate
-from conformance.verdicts import HarnessError, must, note, should
+from conformance.checks.auth_challenges import token_challenge
+from conformance.client import Credentials, RegistryClient, Transcript
+from conformance.client.auth import Challenge
+from conformance.content import image_manifest
+from conformance.verdicts import HarnessError, note
 
-TOKEN_SPEC = "distribution docs/spec/auth/token.md"
-SCOPE_SPEC = "distribution docs/spec/auth/scope.md"
-CHALLENGE_RFC = "RFC 7235 section 4.1 / RFC 6750 section 3"
 BUNDLED_TOKEN_TTL = 2
 SECOND_USER_ENV = ("OCI_USERNAME2", "OCI_PASSWORD2")
 SECOND_NAMESPACE_ENV = "OCI_NAMESPACE2"
-_SCOPE_RE = re.compile(r"[a-z0-9]+(?:\([a-z0-9]+\))?:[^\s]+:[a-z*]*(?:,[a-z*]*)*")
 
 
 @dataclass
@@ -61,6 +57,7 @@ class AuthTarget:
     process: registries.RegistryProcess | None = None
     secrets_seen: set[str] = field(default_factory=set, repr=False)
     requires_auth: bool | None = None
+    _token_challenge: tuple[Challenge | None] | None = field(default=None, repr=False)
 
     def check_requires_auth(self, transcript: Transcript) -> bool:
         """Whether anonymous clients are challenged (GET /v2/) or refused a push; asked once per session."""
@@ -76,6 +73,13 @@ class AuthTarget:
                     if push.location and push.status_code == 202:
                         anonymous.request("DELETE", push.location, auth=False)
         return self.requires_auth
+
+    def token_challenge(self, transcript: Transcript) -> Challenge | None:
+        """The registry's Docker token auth challenge (anonymous `GET /v2/`), None without; asked once."""
+        if self._token_challenge is None:
+            with self.client(transcript) as anonymous:
+                self._token_challenge = (token_challenge(anonymous),)
+        return self._token_challenge[0]
 
     def client(self, transcript: Transcript, *, who: Credentials | None = None) -> RegistryClient:
         """A client signing in as `who` (None: anonymous), recording into `transcript`."""
@@ -124,105 +128,30 @@ def start_bundled_token_server(timeout: float) -> Iterator[AuthTarget]:
         workdir.rmdir()
 
 
-def challenges_of(response: Response) -> list[Challenge]:
-    """Every challenge of the response's `WWW-Authenticate` headers; a malformed one fails the check."""
-    found: list[Challenge] = []
-    for value in response.headers.get_list("www-authenticate"):
+
+
+@contextmanager
+def private_image(
+    target: AuthTarget, transcript: Transcript, owner: Credentials, repo: str
+) -> Iterator[tuple[RegistryClient, str]]:
+    """`owner`'s client and the digest of a small image it pushed into `repo`, deleted (quietly) afterwards.
+
+    A refused push is a refused setup step (`SetupFailed`: category-claim).
+    """
+    with target.client(transcript, who=owner) as client:
+        manifest = image_manifest(random.Random(repo), layer_size=64)
+        client.push_image(repo, manifest)
         try:
-            found += parse_www_authenticate(value)
-        except ChallengeParseError as exc:
-            must(False, f"unparseable WWW-Authenticate {value!r}: {exc}", ref=CHALLENGE_RFC)
-    return found
+            yield client, manifest.digest
+        finally:
+            _delete_quietly(client, repo, manifest.digest)
 
 
-def check_challenge(response: Response, what: str, *, repository: str | None = None,
-                    action: str | None = None) -> Challenge:
-    """A 401's challenge: present, Basic or Bearer, well formed; the one a client would answer."""
-    challenges = challenges_of(response)
-    must(challenges, f"{what}: 401 without a WWW-Authenticate challenge", ref=CHALLENGE_RFC)
-    usable = [c for c in challenges if c.scheme in ("basic", "bearer")]
-    must(usable, f"{what}: no Basic or Bearer challenge among {[c.scheme for c in challenges]}",
-         ref=CHALLENGE_RFC)
-    bearer = next((c for c in usable if c.scheme == "bearer"), None)
-    if bearer is None:
-        note(f"{what}: Basic challenge (realm {usable[0].realm!r})")
-        return usable[0]
-    realm = bearer.realm or ""
-    parts = urlsplit(realm)
-    must(parts.scheme in ("http", "https") and bool(parts.netloc),
-         f"{what}: Bearer realm {realm!r} is not an absolute http(s) URL", ref=TOKEN_SPEC)
-    should(bool(bearer.service), f"{what}: Bearer challenge without a service parameter", ref=TOKEN_SPEC)
-    for scope in bearer.scopes:
-        must(_SCOPE_RE.fullmatch(scope) is not None,
-             f"{what}: challenge scope {scope!r} does not follow type:name:actions", ref=SCOPE_SPEC)
-    if repository is not None and action is not None:
-        named = [s for s in bearer.scopes if s.startswith(f"repository:{repository}:")]
-        should(any(action in s.rsplit(":", 1)[1].split(",") for s in named),
-               f"{what}: challenge scope {bearer.scopes} does not name repository:{repository}:{action}",
-               ref=SCOPE_SPEC)
-    return bearer
-
-
-def check_refused(response: Response, what: str, *, hidden_ok: bool = False) -> None:
-    """A refused request: 401 with a challenge or 403 (or 404 when `hidden_ok`); JSON is an envelope."""
-    allowed = (401, 403, 404) if hidden_ok else (401, 403)
-    must(response.status_code in allowed,
-         f"{what}: {response.describe()}, expected one of {allowed}", ref=TOKEN_SPEC)
-    if response.status_code == 401:
-        check_challenge(response, what)
-    if response.content.lstrip()[:1] == b"{":
-        try:
-            body = response.json()
-        except ValueError:
-            must(False, f"{what}: the body looks like JSON but does not parse", ref="spec.md#error-codes")
-        violations = schemas.validate(body, "error-envelope")
-        must(not violations, f"{what}: the body is not an OCI error envelope: "
-             + "; ".join(str(v) for v in violations), ref="spec.md#error-codes")
-
-
-def bearer_challenge(client: RegistryClient) -> Challenge | None:
-    """The registry's Bearer challenge from an anonymous `GET /v2/`, or None (Basic or no auth)."""
-    response = client.request("GET", "/v2/", auth=False)
-    if response.status_code != 401:
-        return None
-    return next((c for c in challenges_of(response) if c.scheme == "bearer" and c.realm), None)
-
-
-@dataclass(frozen=True)
-class FetchedToken:
-    """A token service's answer: the status, and the token and lifetime when it issued one."""
-
-    status: int
-    token: str | None = field(repr=False)
-    expires_in: float | None
-
-
-def fetch_token(client: RegistryClient, challenge: Challenge, scopes: list[str],
-                who: Credentials | None, target: AuthTarget) -> FetchedToken:
-    """Ask the challenge's realm for a token for `scopes` as `who` (the transcript redacts it)."""
-    params = ([("service", challenge.service)] if challenge.service else []) + [("scope", s) for s in scopes]
-    headers = {"Accept": "application/json"}
-    if who is not None:
-        headers["Authorization"] = who.basic_header()
-    response = client.request("GET", challenge.realm or "", params=params, headers=headers, auth=False)
-    if response.status_code != 200:
-        return FetchedToken(response.status_code, None, None)
+def _delete_quietly(client: RegistryClient, repo: str, digest: str) -> None:
     try:
-        document = response.json()
-    except ValueError:
-        must(False, f"token response is not JSON: {response.describe()}", ref=TOKEN_SPEC)
-    token = document.get("token") or document.get("access_token") if isinstance(document, dict) else None
-    if not isinstance(token, str) or not token:
-        must(False, "token response has neither 'token' nor 'access_token'", ref=TOKEN_SPEC)
-        raise HarnessError("unreachable")
-    target.secrets_seen.add(token)
-    lifetime = document.get("expires_in")
-    return FetchedToken(200, token, float(lifetime) if isinstance(lifetime, int | float) else None)
-
-
-def assert_no_secret(transcript: Transcript, secrets_to_hide: set[str]) -> None:
-    """Raise HarnessError when a secret appears in the rendered or serialised transcript."""
-    rendered = transcript.render() + json.dumps(transcript.to_dicts())
-    leaked = [secret for secret in secrets_to_hide if secret and secret in rendered]
-    if leaked:
-        raise HarnessError(f"{len(leaked)} credential(s) appear in the transcript: redaction is broken")
+        response = client.manifest_delete(repo, digest)
+    except Exception as exc:  # cleanup never changes a verdict
+        note(f"cleanup: DELETE {repo}@{digest} failed: {exc}")
+        return
+    if response.status_code not in (202, 404):
+        note(f"cleanup: DELETE {repo}@{digest} answered {response.status_code}; content left behind")
