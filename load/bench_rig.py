@@ -1,7 +1,7 @@
 """`python -m load.bench_rig`: the load rig's own efficiency, measured, the figures side by side in one run.
 
     python -m load.bench_rig [--size 32MiB] [--concurrency 4] [--seconds 8] [--head-users 20]
-                             [--processes 1] [--rounds 2] [--target reference] [--json out.json] [--quick]
+                             [--processes 1] [--rounds 3] [--target reference] [--json out.json] [--quick]
 
 Against one registry started here on 127.0.0.1 (the bundled reference server, or distribution 2.8.2), the
 cells run interleaved `--rounds` times and the tables show each cell's median round:
@@ -118,8 +118,8 @@ def run_head_cell(registry: RegistryProcess, target: str, args: argparse.Namespa
 
 
 def median_head(figures: list[HeadFigure]) -> HeadFigure:
-    """The round with the median req/s per core."""
-    return sorted(figures, key=lambda f: f.per_core)[len(figures) // 2]
+    """The round with the median req/s per core (the lower of the two middle ones for an even count)."""
+    return sorted(figures, key=lambda f: f.per_core)[(len(figures) - 1) // 2]
 
 
 def head_table(figure: HeadFigure, rounds: list[HeadFigure]) -> str:
@@ -151,14 +151,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=None, help="Locust run time per cell (8)")
     parser.add_argument("--head-users", type=int, default=20, help="users of the small-request cell (20)")
     parser.add_argument("--processes", type=int, default=1, help="Locust worker processes of the HEAD cell")
-    parser.add_argument("--rounds", type=int, default=None, help="repeat every cell; the median is shown (2)")
+    parser.add_argument("--rounds", type=int, default=None, help="repeat every cell; the median is shown (3)")
     parser.add_argument("--target", choices=("reference", "distribution"), default="reference")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--quick", action="store_true", help="2 MiB blobs, 3 s cells, 1 round: a smoke run")
     args = parser.parse_args(argv)
     args.size = args.size or parse_size("2MiB" if args.quick else "32MiB")
     args.seconds = args.seconds or (3.0 if args.quick else 8.0)
-    args.rounds = args.rounds or (1 if args.quick else 2)
+    args.rounds = args.rounds or (1 if args.quick else 3)
     if not 1 <= args.rounds <= 10 or not 0 < args.seconds <= 120 or not 1 <= args.concurrency <= 64:
         parser.error("--rounds 1..10, --seconds up to 120, --concurrency 1..64")
     if not 1 <= args.head_users <= 1000 or not 1 <= args.processes <= 16:
