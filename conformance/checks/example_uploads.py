@@ -2,8 +2,9 @@
 
 - `push_blobs_and_children`: what a drawn manifest needs before its own PUT (blobs, then child manifests
   by digest, children first), through `conformance.checks.documents.push_children`.
-- `send_chunk_plan`: a blob uploaded by a drawn `ChunkPlan`, checking `202` + `Range: 0-<end>` after each
-  PATCH (spec.md "Pushing a blob in chunks"); the closing answer is the caller's to judge.
+- `send_chunk_plan`: a blob uploaded by a drawn `ChunkPlan`, judging `202` + `Range: 0-<end>` after each
+  PATCH (`uploads.PATCH_202`; a refused chunk fails on `general.CATEGORY_CLAIM`); the closing answer is the
+  caller's to judge. `CHUNK_PLAN_RULES` lists what it judges, for the caller's `rules` marks.
 - `push_sha512_blobs` / `sha512_refused`: sha512 is optional, so a 400 to a sha512 upload step records it
   as unsupported (once, as a note) and the example ends quietly. Unlike
   `conformance.checks.transfers.push_sha512_or_unsupported`, this never skips: one unsupported example
@@ -14,13 +15,27 @@ from __future__ import annotations
 
 from conformance.checks.documents import push_children
 from conformance.checks.properties import Example, PropertyRun
-from conformance.checks.transfers import check_session_progress, content_range, session_location
+from conformance.checks.transfers import (
+    SESSION_RULES,
+    check_session_progress,
+    check_step,
+    content_range,
+    session_location,
+)
 from conformance.client import Response
 from conformance.content import Blob, Manifest
+from conformance.ledger.model import Rule
+from conformance.ledger.rules import uploads
 from conformance.strategies import ChunkPlan
-from conformance.verdicts import must
 
 CHUNKED = "spec.md#pushing-a-blob-in-chunks"
+"""The legacy reference string of the chunked section (still imported by the property checks)."""
+
+CHUNK_PLAN_RULES: tuple[Rule, ...] = SESSION_RULES
+"""What `send_chunk_plan` judges (the closing answer is the caller's)."""
+
+SHA512_BLOB_RULES: tuple[Rule, ...] = (uploads.UPLOAD_POST_202, uploads.UPLOAD_PUT_201)
+"""What `push_sha512_blobs` judges."""
 
 
 def push_blobs_and_children(example: Example, repo: str, manifest: Manifest) -> None:
@@ -46,7 +61,7 @@ def send_chunk_plan(
         patched = client.upload_patch(location, data[start:start + length],
                                       content_range=content_range(start, length))
         location = check_session_progress(patched, start + length,
-                                          what=f"PATCH {content_range(start, length)} of {plan}", ref=CHUNKED)
+                                          what=f"PATCH {content_range(start, length)} of {plan}")
     if last is None:
         return client.upload_put(location, blob.digest)
     start, length = last
@@ -63,8 +78,7 @@ def push_sha512_blobs(example: Example, manifest: Manifest, run: PropertyRun) ->
         finished = example.client.upload_put(location, blob.digest, blob.data)
         if sha512_refused(finished, run, "the closing PUT of a sha512 blob"):
             return False
-        must(finished.status_code == 201, f"sha512 blob upload: {finished.describe()}, expected 201 (or 400 "
-             "when sha512 is unsupported)", ref="end-6")
+        check_step(finished, 201, uploads.UPLOAD_PUT_201, "sha512 blob upload (400 would mean unsupported)")
         example.cleanup.blob(example.repo, blob.digest)
     return True
 

@@ -56,6 +56,14 @@ UPLOAD_PUT_201 = Rule(
     "(the blob the digest names). A 201 to content that does not hash to the digest can name no such blob.",
 )
 
+UPLOAD_CREATED_DIGEST_HEADER = Rule(
+    "upload-created-digest-header", DISTRIBUTION_API, "completed-upload", Keyword.NONE,
+    "The `Docker-Content-Digest` header returns the canonical digest of the uploaded blob which may differ "
+    "from the provided digest.",
+    position="spec.md says nothing of the header on a finished upload: one of the digest's algorithm naming "
+    "another digest, or one of another algorithm that does not hash the bytes, is advice.",
+)
+
 # Single POST --------------------------------------------------------------------------------------
 SINGLE_POST_SUPPORT = Rule(
     "single-post-support", SPEC, "single-post", Keyword.MAY,
