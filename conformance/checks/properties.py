@@ -17,8 +17,10 @@ of the running example.
 When an example fails, its exception message gains the example (the drawn values), the Hypothesis seed
 and how to replay it, and its transcript REPLACES the previous failing example's in the check's report.
 Hypothesis replays the shrunk (minimal) failing example last, so the report ends up holding exactly the
-transcript of the minimal example. SHOULD violations are reported once per rule (`run.should`), not once
-per example (except under --registry-strict, where every violation must raise to shrink consistently).
+transcript of the minimal example, and the failure's finding (its rule and quote) carries the example too.
+Verdicts that do not end the check (a warning, advice) are reported once per rule and key
+(`run.judge_once`), not once per example; a verdict that fails (a MUST, or a SHOULD under
+--registry-strict) raises every time, so that Hypothesis shrinks consistently.
 Content an example pushed is deleted when the example ends (tags, manifests, then blobs), unless the delete
 switches are off or the registry showed it cannot delete; what is left behind becomes one note.
 """
@@ -38,8 +40,9 @@ from conformance.capabilities import Capabilities
 from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Transcript
 from conformance.fixtures import RegistryTarget, repository_slug
+from conformance.ledger.model import Level, Rule
 from conformance.options import RunConfig
-from conformance.verdicts import current_recorder, note, should
+from conformance.verdicts import MustViolation, ShouldViolation, current_recorder, judge, note, settings
 
 SEED_ATTRIBUTE = "_hypothesis_internal_use_generated_seed"
 
@@ -174,9 +177,11 @@ class PropertyRun:
                 recorder.transcripts.remove(previous)
             recorder.add_transcript(example.transcript)
             self._failure_transcripts[id(recorder)] = example.transcript
+        example_text = f"falsifying example ({seed}):\n{describe_drawn(example.drawn)}"
         if exc.args and isinstance(exc.args[0], str) and not isinstance(exc, KeyboardInterrupt):
-            exc.args = (f"{exc.args[0]}\n\nfalsifying example ({seed}):\n{describe_drawn(example.drawn)}",
-                        *exc.args[1:])
+            exc.args = (f"{exc.args[0]}\n\n{example_text}", *exc.args[1:])
+        if isinstance(exc, (MustViolation, ShouldViolation)) and example_text not in exc.plain_message:
+            exc.plain_message = f"{exc.plain_message}\n\n{example_text}"  # the finding names the example
 
     def _clean(self, example: Example) -> None:
         """Delete what the example registered (not recorded in its transcript); never raises."""
@@ -211,15 +216,22 @@ class PropertyRun:
             self._should_seen.add(key)
             note(message)
 
-    def should(self, condition: object, key: str, message: str, *, ref: str | None = None) -> bool:
-        """A SHOULD rule, warned once per `key` (every time under --registry-strict, so shrinking works)."""
+    def judge_once(self, rule: Rule, condition: object, key: str, message: str) -> bool:
+        """`judge(rule, condition, message)`, but a warning or advice only once per rule and `key`.
+
+        A broken rule that ends the check (a MUST, a SHOULD under --registry-strict) raises for every
+        example, so that shrinking sees each failing example fail.
+        """
         __tracebackhide__ = True
         if condition:
-            return True
-        if self.config.strict:
-            return should(False, message, ref=ref)
-        seen = f"should:{self.label}:{key}"
-        if seen not in self._should_seen:
-            self._should_seen.add(seen)
-            should(False, message, ref=ref)
-        return False
+            return judge(rule, True, message)
+        run = settings()
+        level = rule.level(run.spec_version, strict_readings=run.strict_readings)
+        if level is Level.FAIL or (level is Level.WARN and self.config.strict):
+            return judge(rule, False, message)
+        seen = f"judge:{self.label}:{rule.id}:{key}"
+        if seen in self._should_seen:
+            judge(rule, True, message)  # recorded as evaluated, not reported again
+            return False
+        self._should_seen.add(seen)
+        return judge(rule, False, message)
