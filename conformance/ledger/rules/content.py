@@ -101,6 +101,18 @@ INDEX_UNKNOWN_MEDIA_TYPE = Rule(
     position="The check's index lists, beside an image manifest, an entry of an unknown media type whose "
     "content was pushed as a blob: nothing it references is missing, so a refusal is an error on the type.",
 )
+INDEX_UNKNOWN_ENTRY_AS_MISSING = Rule(
+    "index-unknown-entry-as-missing", IMAGE_INDEX, "image-index-property-descriptions", Keyword.MUST_NOT,
+    "An encountered `mediaType` that is unknown to the implementation MUST NOT generate an error.",
+    contested=True,
+    position="Content of an unknown type cannot be pushed through the manifest endpoint, so the check "
+    "pushes it as a blob. A registry that looks index entries up among the repository's manifests does not "
+    "find it and refuses the index as referencing a manifest that does not exist, naming "
+    "MANIFEST_BLOB_UNKNOWN (distribution 3.1.1 does): spec.md allows that refusal "
+    "(missing-references-may-reject), so by default it is advice and the check ends unsupported; "
+    "--registry-strict-readings reads it as an error on the unknown type and fails it. A refusal that names "
+    "no MANIFEST_BLOB_UNKNOWN fails on index-unknown-media-type.",
+)
 INDEX_MAY_BE_EMPTY = Rule(
     "index-may-be-empty", IMAGE_INDEX, "image-index-property-descriptions", Keyword.MAY,
     "While this property MUST be present, the size of the array MAY be zero.",
