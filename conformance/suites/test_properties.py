@@ -33,7 +33,7 @@ from conformance.checks.documents import (
     check_own_document,
     is_spec_order,
 )
-from conformance.checks.example_uploads import CHUNKED
+from conformance.checks.example_uploads import CHUNK_PLAN_RULES, SHA512_BLOB_RULES
 
 # Helpers imported `as _name` keep the names the checks' bodies call them by: an unchanged body keeps its
 # Hypothesis example-database key (a digest of the check's source), so saved failing examples still replay.
@@ -46,6 +46,8 @@ from conformance.checks.listings import referrer_entries as _referrer_entries
 from conformance.checks.listings import walk_tag_pages as _walk_tags
 from conformance.checks.properties import PropertyRun, property_client_fixture  # noqa: F401 (fixture)
 from conformance.checks.transfers import (
+    CREATED_RULES,
+    SESSION_RULES,
     check_blob_created,
     check_digest_header,
     check_session_progress,
@@ -56,7 +58,10 @@ from conformance.checks.transfers import (
 from conformance.client import RegistryClient
 from conformance.content import image_manifest, random_blob
 from conformance.hypothesis_profiles import check_settings
+from conformance.ledger.rules import general, grammar, pull, uploads
+from conformance.ledger.rules import manifests as manifest_rules
 from conformance.options import RunConfig
+from conformance.spec.digests import algorithm_of
 from conformance.strategies import (
     BuiltDocument,
     ChunkPlan,
@@ -66,13 +71,19 @@ from conformance.strategies import (
     manifests,
     tag_sets,
 )
-from conformance.verdicts import must, note, unsupported
+from conformance.verdicts import judge, must, note, unsupported
 
 pytestmark = [pytest.mark.properties, pytest.mark.writes]
 
-PULL_MANIFESTS = "spec.md#pulling-manifests"
-PUSH_MANIFESTS = "spec.md#pushing-manifests"
-PULL_BLOBS = "spec.md#pulling-blobs"
+MANIFEST_SERVED_RULES = (
+    pull.MANIFEST_GET_200, pull.HEAD_200, pull.HEAD_CONTENT_LENGTH, manifest_rules.MANIFEST_EXACT_BYTES,
+    pull.MANIFEST_DIGEST_HEADER, pull.HEAD_DIGEST_HEADER, pull.MANIFEST_CONTENT_TYPE,
+    pull.MANIFEST_CONTENT_TYPE_MATCHES_PUSH, pull.MANIFEST_CONTENT_TYPE_NO_PARAMETERS,
+)
+"""What `check_manifest_served` judges of a GET and a HEAD."""
+MANIFEST_PUSHED_RULES = (manifest_rules.MANIFEST_PUT_201, manifest_rules.MANIFEST_PUT_DIGEST_HEADER,
+                         manifest_rules.MANIFEST_PUT_DIGEST_HEADER_PRESENT)
+"""What `check_manifest_pushed` judges."""
 
 
 def _run(client: RegistryClient, config: RunConfig, capabilities: Capabilities, label: str,
@@ -83,8 +94,8 @@ def _run(client: RegistryClient, config: RunConfig, capabilities: Capabilities, 
 # round trips ---------------------------------------------------------------------------------------
 @pytest.mark.push
 @pytest.mark.pull
-@pytest.mark.spec("end-7", "end-3", PUSH_MANIFESTS, PULL_MANIFESTS)
-@pytest.mark.level("MUST")
+@pytest.mark.rules(*MANIFEST_PUSHED_RULES, *MANIFEST_SERVED_RULES, *SHA512_BLOB_RULES,
+                   grammar.SHA512_OPTIONAL, general.CATEGORY_CLAIM)
 @check_settings(scale=1.0)
 @given(built=manifests(algorithms=("sha256", "sha512")), by_tag=st.booleans(),
        tag=st.from_regex(r"\A[a-z0-9][a-z0-9._-]{0,20}\Z"))
@@ -115,7 +126,7 @@ def test_any_valid_manifest_round_trips_byte_identically(
             run.note_once(f"a manifest PUT by its sha512 digest answered 400 (sha512 manifests unsupported, "
                           f"allowed): {pushed.text[:120]}")
             return
-        check_manifest_pushed(pushed, manifest, ref=PUSH_MANIFESTS)
+        check_manifest_pushed(pushed, manifest)
         example.cleanup.manifest(example.repo, manifest.digest)
         for served_by in {manifest.digest, reference}:
             check_manifest_served(example.client.manifest_get(example.repo, served_by), manifest,
@@ -126,8 +137,10 @@ def test_any_valid_manifest_round_trips_byte_identically(
 
 @pytest.mark.push
 @pytest.mark.pull
-@pytest.mark.spec("end-4a", "end-6", "end-2", PULL_BLOBS, "spec.md#post-then-put")
-@pytest.mark.level("MUST")
+@pytest.mark.rules(uploads.UPLOAD_POST_202, uploads.UPLOAD_PUT_201, *CREATED_RULES, pull.BLOB_GET_200,
+                   pull.BLOB_DIGEST_HEADER, pull.BLOB_DIGEST_HEADER_MATCHES_BODY, pull.HEAD_200,
+                   pull.HEAD_CONTENT_LENGTH, pull.HEAD_DIGEST_HEADER, grammar.SHA256_PREFERRED,
+                   grammar.SHA512_OPTIONAL, uploads.DIGEST_INVALID_400)
 @check_settings(scale=1.0)
 @given(size=st.one_of(st.integers(0, 4), st.integers(0, 70_000)), seed=st.integers(0, 2**32 - 1),
        algorithm=st.sampled_from(["sha256", "sha512"]))
@@ -156,25 +169,28 @@ def test_any_blob_round_trips_byte_identically_with_its_digest(
         if algorithm != "sha256":
             capabilities.record("sha512", True, "a sha512 blob round-tripped", source="test_properties")
         pulled = client.blob_get(repo, blob.digest)
-        must(pulled.status_code == 200, f"{pulled.describe()}, expected 200", ref=PULL_BLOBS)
-        must(pulled.content == blob.data, f"GET {blob.digest}: {len(pulled.content)} bytes that differ "
-             f"from the {size} uploaded", ref=PULL_BLOBS)
-        check_digest_header(pulled, blob.data, blob.digest, required=registry_config.enabled("digest_header"),
-                            what="blob GET", ref=PULL_BLOBS)
+        judge(pull.BLOB_GET_200, pulled.status_code == 200 and pulled.content == blob.data,
+              f"{pulled.describe()}: {len(pulled.content)} bytes, expected 200 with the {size} uploaded")
+        required = registry_config.enabled("digest_header")
+        check_digest_header(pulled, blob.data, blob.digest, required=required, what="blob GET")
+        served = pulled.content_digest
+        if algorithm == "sha256" and served is not None:
+            judge(grammar.SHA256_PREFERRED, algorithm_of(served.strip()) == "sha256",
+                  f"{pulled.describe()}: Docker-Content-Digest {served} names sha256 content in another "
+                  "algorithm")
         head = client.blob_head(repo, blob.digest)
-        must(head.status_code == 200, f"{head.describe()}, expected 200", ref=PULL_BLOBS)
+        judge(pull.HEAD_200, head.status_code == 200, f"{head.describe()}, expected 200")
         length = head.header("content-length")
-        must(length is not None and length.strip() == str(size),
-             f"{head.describe()}: Content-Length {length!r}, expected {size}", ref=PULL_BLOBS)
-        check_digest_header(head, blob.data, blob.digest, required=registry_config.enabled("digest_header"),
-                            what="blob HEAD", ref=PULL_BLOBS)
+        judge(pull.HEAD_CONTENT_LENGTH, length is not None and length.strip() == str(size),
+              f"{head.describe()}: Content-Length {length!r}, expected {size}")
+        check_digest_header(head, blob.data, blob.digest, required=required, what="blob HEAD",
+                            rule=pull.HEAD_DIGEST_HEADER, value_rule=pull.HEAD_DIGEST_HEADER)
 
 
 # chunked uploads -----------------------------------------------------------------------------------
 @pytest.mark.push
 @pytest.mark.uploads
-@pytest.mark.spec("end-5", "end-6", "end-13", CHUNKED)
-@pytest.mark.level("MUST")
+@pytest.mark.rules(*CHUNK_PLAN_RULES, uploads.CHUNKED_CLOSE_201, *CREATED_RULES, pull.BLOB_GET_200)
 @check_settings(scale=1.5)
 @given(plan=chunk_plans(), seed=st.integers(0, 2**32 - 1))
 def test_any_chunk_plan_yields_the_same_blob(
@@ -191,18 +207,18 @@ def test_any_chunk_plan_yields_the_same_blob(
         example.drawn.update(plan=plan, digest=blob.digest)
         finished = _send_plan(example, plan, blob, started)
         example.cleanup.blob(example.repo, blob.digest)
-        check_blob_created(example.client, blob, finished, what=f"closing PUT of {plan}", ref=CHUNKED)
+        check_blob_created(example.client, blob, finished, what=f"closing PUT of {plan}",
+                           rule=uploads.CHUNKED_CLOSE_201)
         pulled = example.client.blob_get(example.repo, blob.digest)
-        must(pulled.status_code == 200 and pulled.content == blob.data,
-             f"GET {blob.digest} after {plan}: {pulled.describe()}, {len(pulled.content)} bytes "
-             f"{'equal to' if pulled.content == blob.data else 'differing from'} the {blob.size} uploaded",
-             ref=CHUNKED)
+        judge(pull.BLOB_GET_200, pulled.status_code == 200 and pulled.content == blob.data,
+              f"GET {blob.digest} after {plan}: {pulled.describe()}, {len(pulled.content)} bytes "
+              f"{'equal to' if pulled.content == blob.data else 'differing from'} the {blob.size} uploaded")
 
 
 @pytest.mark.push
 @pytest.mark.uploads
-@pytest.mark.spec("end-5", CHUNKED)
-@pytest.mark.level("MUST")
+@pytest.mark.rules(*SESSION_RULES, uploads.CHUNK_OUT_OF_ORDER_416, general.ERROR_ENVELOPE,
+                   general.ERROR_CODE_TABLE)
 @check_settings(scale=0.75)
 @given(plan=chunk_plans(max_chunks=3, max_chunk=64), shift=st.integers(-8, 8).filter(bool),
        seed=st.integers(0, 2**32 - 1))
@@ -229,13 +245,11 @@ def test_any_chunk_at_a_wrong_offset_gets_416(
             patched = client.upload_patch(location, blob.data[chunk_start:chunk_start + length],
                                           content_range=content_range(chunk_start, length))
             location = check_session_progress(patched, chunk_start + length,
-                                              what=f"PATCH {content_range(chunk_start, length)}", ref=CHUNKED)
+                                              what=f"PATCH {content_range(chunk_start, length)}")
         stray = client.upload_patch(location, blob.data[:8], content_range=content_range(start, 8))
-        must(stray.status_code == 416,
-             f"PATCH with Content-Range {content_range(start, 8)} after {stored} bytes stored: "
-             f"{stray.describe()}, expected 416 (an out-of-order chunk MUST be refused)", ref=CHUNKED)
-        check_error_response(stray, (416,), ("BLOB_UPLOAD_INVALID", "SIZE_INVALID"), "out-of-order PATCH",
-                             ref=CHUNKED, code_level="should")
+        check_error_response(stray, (416,), (), f"PATCH with Content-Range {content_range(start, 8)} after "
+                             f"{stored} bytes stored (out of order)",
+                             status_rule=uploads.CHUNK_OUT_OF_ORDER_416)
         client.upload_cancel(location)
 
 
