@@ -69,7 +69,7 @@ class RegistryApp:
             return
         if scope["type"] != "http":
             return
-        request = Request(scope, receive)
+        request = Request(scope, receive, body_idle_timeout=self.config.upload_timeout)
         try:
             answer = await self._dispatch(request)
         except ClientDisconnectedError:

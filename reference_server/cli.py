@@ -23,6 +23,7 @@ from reference_server import gc
 from reference_server.auth import cli as auth_cli
 from reference_server.config import CONFIG_ENV, DEFAULT_MAX_MANIFEST_BYTES, MAX_CHUNK_MIN_LENGTH, Config
 
+HTTP_PROTOCOL = "reference_server.http_protocol:RegistryHttpProtocol"  # uvicorn's httptools + body hand-over
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
@@ -154,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         port=config.port,
         workers=config.workers,
         loop="uvloop",
-        http="httptools",
+        http=HTTP_PROTOCOL,
         lifespan="off",
         access_log=config.access_log,
         log_level=config.log_level,

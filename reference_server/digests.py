@@ -9,6 +9,10 @@ and one appending (hashlib and os.writev release the GIL), while the loop receiv
 under 1 MiB never leave the loop thread, so small requests pay no thread hop. Up to `MAX_IN_FLIGHT`
 batches queue for the helpers, so they never idle waiting for the loop; one thread per job keeps hashing
 and writes in order. The loop only waits (and is only woken) when the queue is full or the body ends.
+
+Stores take a request body as a `BodySource`: something that writes every byte of itself into a
+`HashingWriter`. `StreamedBody` is the ASGI stream fed through `pump`; a large ``Content-Length`` body
+can instead be read straight from the socket (``direct_body.DirectBody``), so stores never see HTTP.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ IOV_MAX = 1024  # POSIX minimum is 16, Linux allows 1024 buffers per writev
 class Hasher(Protocol):
     """The part of hashlib's hash objects the server uses."""
 
-    def update(self, data: bytes, /) -> None:
+    def update(self, data: bytes | memoryview, /) -> None:
         """Feed bytes."""
 
     def hexdigest(self) -> str:
@@ -69,6 +73,26 @@ def hash_file(path: str | os.PathLike[str], algorithm: str, length: int | None =
     return hasher
 
 
+class BodySource(Protocol):
+    """A request body as stores consume it: written, every byte in order, into a `HashingWriter`."""
+
+    async def write_to(self, writer: HashingWriter) -> None:
+        """Write the whole body into `writer` (raises ClientDisconnectedError if the client goes away)."""
+
+
+class StreamedBody:
+    """A body given as an async iterator of pieces (the ASGI stream), written through `pump`."""
+
+    __slots__ = ("chunks",)
+
+    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
+        self.chunks = chunks
+
+    async def write_to(self, writer: HashingWriter) -> None:
+        """Feed every piece to `writer` (see `pump`)."""
+        await pump(self.chunks, writer)
+
+
 class HashingWriter:
     """Appends to an open file descriptor and feeds the same bytes to a hasher."""
 
@@ -79,7 +103,7 @@ class HashingWriter:
         self.hasher = hasher
         self.written = 0
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         """Hash and append `data` (loops on short writes)."""
         self.hasher.update(data)
         view = memoryview(data)

@@ -2,6 +2,8 @@
 
 Handlers receive a `Request` and return a `Response` (small, in-memory body) or a `FileResponse`
 (a byte range of an open file, streamed in 1 MiB pieces by app.py). They never call ``send`` themselves.
+Blob bodies go to the stores as a `BodySource` (`Request.upload_body`): read straight from the socket
+when the connection offers it (direct_body.py), else the ASGI stream.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from reference_server.digests import BodySource, StreamedBody
+from reference_server.direct_body import DirectBody
 from reference_server.errors import Headers, OciError
+from reference_server.http_protocol import hand_over_of
 from reference_server.storage.errors import ClientDisconnectedError, ContentTooLargeError
 
 Scope = dict[str, Any]
@@ -20,11 +25,14 @@ Scope = dict[str, Any]
 class Request:
     """One HTTP request: method, decoded path, query parameters, headers and the body stream."""
 
-    __slots__ = ("_body_started", "_headers", "_query", "method", "path", "receive", "scope")
+    __slots__ = (
+        "_body_started", "_headers", "_query", "body_idle_timeout", "method", "path", "receive", "scope"
+    )
 
-    def __init__(self, scope: Scope, receive: Any) -> None:
+    def __init__(self, scope: Scope, receive: Any, *, body_idle_timeout: float = 3600.0) -> None:
         self.scope = scope
         self.receive = receive
+        self.body_idle_timeout = body_idle_timeout
         self.method: str = scope["method"]
         self.path: str = scope["path"]
         self._headers: dict[bytes, bytes] | None = None
@@ -80,6 +88,16 @@ class Request:
                 yield chunk
             if not message.get("more_body", False):
                 return
+
+    def upload_body(self) -> BodySource:
+        """The body for a store: from the socket when the connection hands it over, else the ASGI stream.
+
+        A direct body ends the request (client gone) after `body_idle_timeout` seconds without a byte.
+        """
+        hand_over = hand_over_of(self.scope)
+        if hand_over is None:
+            return StreamedBody(self.body())
+        return DirectBody(hand_over, self.body(), self.body_idle_timeout)
 
     async def read_limited(self, limit: int) -> bytes:
         """The whole body, at most `limit` bytes: ContentTooLargeError as soon as limit+1 bytes arrived."""

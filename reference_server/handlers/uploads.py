@@ -138,7 +138,7 @@ async def start_upload(ctx: Context, request: Request, match: Match) -> Response
         digest_param = request.param("digest")
         if digest_param is not None:
             digest = valid_digest(digest_param)
-            await storage.blobs.ingest(name, request.body(), digest, request.content_length())
+            await storage.blobs.ingest(name, request.upload_body(), digest, request.content_length())
             return _blob_created(name, str(digest))
     algorithm_param = request.param("digest-algorithm")
     try:
@@ -158,7 +158,7 @@ async def patch_upload(ctx: Context, request: Request, match: Match) -> Response
     start, length = _chunk_bounds(request)
     try:
         stored = await ctx.storage.uploads.append(
-            session, request.body(), start, length, min_length=ctx.config.chunk_min_length
+            session, request.upload_body(), start, length, min_length=ctx.config.chunk_min_length
         )
     except UploadOutOfOrderError as exc:
         raise _out_of_order(session, exc) from None
@@ -175,7 +175,7 @@ async def finish_upload(ctx: Context, request: Request, match: Match) -> Respons
     start, length = _chunk_bounds(request)
     try:
         await ctx.storage.uploads.complete(
-            session, request.body(), start, length, digest, min_length=ctx.config.chunk_min_length
+            session, request.upload_body(), start, length, digest, min_length=ctx.config.chunk_min_length
         )
     except UploadOutOfOrderError as exc:
         raise _out_of_order(session, exc) from None

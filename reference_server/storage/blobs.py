@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator
 
-from reference_server.digests import HashingWriter, new_hasher, pump
+from reference_server.digests import BodySource, HashingWriter, new_hasher
 from reference_server.grammar import Digest, RepositoryName
 from reference_server.storage.errors import (
     BlobNotFoundError,
@@ -97,7 +96,7 @@ class BlobStore:
     async def ingest(
         self,
         name: RepositoryName,
-        chunks: AsyncIterator[bytes],
+        body: BodySource,
         expected: Digest,
         expected_length: int | None,
     ) -> None:
@@ -107,7 +106,7 @@ class BlobStore:
         committed = False
         try:
             writer = HashingWriter(fd, new_hasher(expected.algorithm))
-            await pump(chunks, writer)
+            await body.write_to(writer)
             os.close(fd)
             fd = -1
             if expected_length is not None and writer.written != expected_length:

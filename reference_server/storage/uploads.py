@@ -38,10 +38,9 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from reference_server.digests import Hasher, HashingWriter, hash_file, new_hasher, pump
+from reference_server.digests import BodySource, Hasher, HashingWriter, hash_file, new_hasher
 from reference_server.grammar import SUPPORTED_ALGORITHMS, Digest, RepositoryName, UploadId
 from reference_server.storage.blobs import BlobStore
 from reference_server.storage.errors import (
@@ -127,7 +126,7 @@ class UploadStore:
     async def append(
         self,
         session: UploadSession,
-        chunks: AsyncIterator[bytes],
+        body: BodySource,
         start: int | None,
         length: int | None,
         *,
@@ -142,7 +141,7 @@ class UploadStore:
         fd, size = self._open_locked(session, start, min_length, length)
         try:
             hasher = await self._hasher_at(session, session.algorithm, size)
-            await self._write(session, fd, size, hasher, chunks=chunks, length=length)
+            await self._write(session, fd, size, hasher, body=body, length=length)
             total = os.fstat(fd).st_size
             if min_length is not None and 0 < total - size < min_length:
                 os.fchmod(fd, stat.S_IMODE(os.fstat(fd).st_mode) | SHORT_CHUNK_MARK)
@@ -153,7 +152,7 @@ class UploadStore:
     async def complete(
         self,
         session: UploadSession,
-        chunks: AsyncIterator[bytes],
+        body: BodySource,
         start: int | None,
         length: int | None,
         digest: Digest,
@@ -168,7 +167,7 @@ class UploadStore:
         fd, size = self._open_locked(session, start, min_length, length)
         try:
             hasher = await self._hasher_at(session, session.algorithm, size)
-            await self._write(session, fd, size, hasher, chunks=chunks, length=length)
+            await self._write(session, fd, size, hasher, body=body, length=length)
             total = os.fstat(fd).st_size
             self._hashers.pop(session.id, None)
             if digest.algorithm != session.algorithm:
@@ -221,12 +220,12 @@ class UploadStore:
         size: int,
         hasher: Hasher,
         *,
-        chunks: AsyncIterator[bytes],
+        body: BodySource,
         length: int | None,
     ) -> None:
         writer = HashingWriter(fd, hasher)
         try:
-            await pump(chunks, writer)
+            await body.write_to(writer)
             if length is not None and writer.written != length:
                 raise SizeMismatchError(length, writer.written)
         except BaseException:

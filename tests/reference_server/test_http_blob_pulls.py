@@ -1,7 +1,7 @@
 """Blob pulls over real HTTP through an in-process server: byte-exact on every read path, loop never blocked.
 
-The app runs in this process (uvicorn with uvloop + httptools, as the CLI starts it, on loopback in a
-thread) so that tests can force file_reader's pool path or make a disk read slow.
+The app runs in this process (`in_process.InProcessServer`: uvicorn as the CLI starts it, on loopback in
+a thread) so that tests can force file_reader's pool path or make a disk read slow.
 """
 
 from __future__ import annotations
@@ -11,18 +11,14 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
-from conformance.registries import free_port
 from reference_server import app as app_module
 from reference_server import file_reader
-from reference_server.app import RegistryApp
-from reference_server.config import Config
 from reference_server.file_reader import INLINE_MAX, NOWAIT, PIECE, FilePieces
+from tests.reference_server.in_process import InProcessServer
 from tests.reference_server.read_fakes import REAL_PREADV, GatedRead, half_cached, never_cached, unsupported
 from tests.reference_server.registry_client import sha256
 
@@ -30,40 +26,6 @@ REPO = "pulls/blobs"
 SIZES = [1, INLINE_MAX + 1, PIECE - 1, PIECE + 1, 3 * PIECE + 12345, 9 * PIECE + 7]
 LARGE = 9 * PIECE + 7  # above app.WATCH_DISCONNECT_ABOVE: the disconnect watcher runs
 RANGES = ["bytes=0-0", f"bytes={PIECE - 3}-{PIECE + 3}", "bytes=17-", "bytes=-1000", f"bytes={PIECE}-"]
-
-
-class InProcessServer:
-    """RegistryApp served by uvicorn in a thread of this process, on 127.0.0.1."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            RegistryApp(Config(data_dir=data_dir)),
-            host="127.0.0.1",
-            port=self.port,
-            loop="uvloop",
-            http="httptools",
-            lifespan="off",
-            log_level="warning",
-            access_log=False,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="in-process-registry", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-        for _ in range(500):
-            if self.server.started:
-                return
-            if not self.thread.is_alive():
-                break
-            threading.Event().wait(0.02)
-        raise RuntimeError("in-process server did not start")
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(30)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from reference_server.digests import StreamedBody
 from reference_server.grammar import Digest, RepositoryName, Tag, UploadId
 from reference_server.storage import Storage
 from reference_server.storage.errors import (
@@ -35,15 +36,21 @@ def digest_of(data: bytes, algorithm: str = "sha256") -> Digest:
     return Digest(algorithm, hashlib.new(algorithm, data).hexdigest())
 
 
-async def stream(pieces: Iterable[bytes]) -> AsyncIterator[bytes]:
+async def _pieces(pieces: Iterable[bytes], then_disconnect: bool) -> AsyncIterator[bytes]:
     for piece in pieces:
         yield piece
+    if then_disconnect:
+        raise ClientDisconnectedError()
 
 
-async def broken_stream(pieces: Iterable[bytes]) -> AsyncIterator[bytes]:
-    for piece in pieces:
-        yield piece
-    raise ClientDisconnectedError()
+def stream(pieces: Iterable[bytes]) -> StreamedBody:
+    """A body of these pieces, as the ASGI path hands it to the stores."""
+    return StreamedBody(_pieces(pieces, then_disconnect=False))
+
+
+def broken_stream(pieces: Iterable[bytes]) -> StreamedBody:
+    """A body whose client goes away after these pieces."""
+    return StreamedBody(_pieces(pieces, then_disconnect=True))
 
 
 @pytest.fixture
@@ -277,7 +284,9 @@ def test_session_removed_while_completing_is_unknown(storage: Storage) -> None:
         yield data
 
     with pytest.raises(UploadNotFoundError):
-        asyncio.run(storage.uploads.complete(session, vanish_then_stream(), None, None, digest_of(data)))
+        asyncio.run(
+            storage.uploads.complete(session, StreamedBody(vanish_then_stream()), None, None, digest_of(data))
+        )
     assert storage.blobs.size_anywhere(digest_of(data)) is None
 
 
