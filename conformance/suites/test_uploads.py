@@ -59,7 +59,7 @@ pytestmark = [pytest.mark.push, pytest.mark.uploads, pytest.mark.writes,
 CHUNKED_SIZE = blob_size_for_chunks(3, None)  # 3067 bytes: three chunks, the last one 5 bytes short
 BARRIER_TIMEOUT = 20.0
 CLOSE_RULES = (uploads.SINGLE_POST_SUPPORT, uploads.SINGLE_POST_201, uploads.UPLOAD_PUT_201,
-               uploads.CHUNKED_CLOSE_201)
+               uploads.CHUNKED_CLOSE_201, uploads.FINAL_CHUNK_IN_PUT)
 
 
 def _single_post_outcome(capabilities: Capabilities, upload: Upload) -> None:

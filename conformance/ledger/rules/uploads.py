@@ -154,6 +154,13 @@ FINAL_CHUNK_OUT_OF_ORDER_416 = Rule(
     "Satisfiable` code.",
     since=SpecVersion.MAIN,
 )
+FINAL_CHUNK_IN_PUT = Rule(
+    "final-chunk-in-put", SPEC, "pushing-a-blob-in-chunks", Keyword.MAY,
+    "The final chunk MAY be uploaded using a `PATCH` request or it MAY be uploaded in the closing `PUT` "
+    "request.",
+    position="The client's choice, so a registry must take either: a refused final chunk in the closing PUT "
+    "fails on category-claim, like any refused step of a valid upload.",
+)
 UPLOAD_416_RANGE = Rule(
     "upload-416-range", HARNESS, "", Keyword.NONE,
     "A Range header on the 416 answer to an out-of-order chunk names the bytes the session holds.",
