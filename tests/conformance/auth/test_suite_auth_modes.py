@@ -54,8 +54,13 @@ def test_suite_passes_in_auth_mode_and_leaks_nothing(mode: str, tmp_path: Path) 
     assert auth_checks.get("test_users_are_isolated") == "passed"
     assert auth_checks.get("test_wrong_password_is_refused") == "passed"
     expected_token_checks = "passed" if mode == "token" else "unsupported"
-    for name in ("test_pull_only_token_cannot_push", "test_expired_token_is_replaced"):
+    for name in ("test_pull_only_token_cannot_push", "test_expired_token_is_replaced",
+                 "test_invalid_token_is_refused_and_replaced", "test_token_for_another_audience_is_refused"):
         assert outcomes.get(name) == expected_token_checks, (name, outcomes.get(name))
+    # 3 s tokens (so that expiry is checked) break token.md's 60 s SHOULD: a warning, exactly that one
+    answer = next(c for c in run.results["checks"] if c["name"] == "test_token_response_carries_a_token")
+    assert answer["outcome"] == ("warned" if mode == "token" else "unsupported")
+    assert [f["rule"] for f in answer["findings"]] == (["token-min-lifetime"] if mode == "token" else [])
     assert sum(1 for outcome in outcomes.values() if outcome == "passed") > 200
     texts = {**read_tree(run.report_dir), "suite output": run.output, "server log": log}
     assert "GET /v2/" in log  # the access log was on: requests were logged
