@@ -57,7 +57,7 @@ class AuthTarget:
     process: registries.RegistryProcess | None = None
     secrets_seen: set[str] = field(default_factory=set, repr=False)
     requires_auth: bool | None = None
-    _token_challenge: tuple[Challenge | None] | None = field(default=None, repr=False)
+    _token_challenge: tuple[Challenge | None] | None = field(default=None, init=False, repr=False)
 
     def check_requires_auth(self, transcript: Transcript) -> bool:
         """Whether anonymous clients are challenged (GET /v2/) or refused a push; asked once per session."""

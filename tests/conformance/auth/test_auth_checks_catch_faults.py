@@ -88,9 +88,13 @@ def _suite_through(fault: Fault, auth_mode: str | None, tmp_path: Path, *extra: 
     with start_reference_server(extra_args=args) as upstream:
         proxy = FaultProxy(upstream.url, [fault]).start()
         try:
-            return run_suite(proxy.url, ["auth"], users.env(), tmp_path / "report", *extra)
+            run = run_suite(proxy.url, ["auth"], users.env(), tmp_path / "report", *extra)
         finally:
             proxy.stop()
+    undeclared = {check["name"]: set(check["evaluated_rules"]) - set(check["rules"])
+                  for check in run.results["checks"]}
+    assert not any(undeclared.values()), f"rules judged but not declared: {undeclared}"
+    return run
 
 
 def _broken(run: SuiteRun, level: str) -> dict[str, set[str]]:

@@ -44,6 +44,7 @@ def test_shared_access_under_basic_auth_is_advice_not_a_failure(binary: str, tmp
     assert run.returncode == 0, run.output[-3000:]
     assert {name: outcomes[name] for name in BASIC_CHECKS} == dict.fromkeys(BASIC_CHECKS, "passed"), outcomes
     assert {name: outcomes[name] for name in TOKEN_CHECKS} == dict.fromkeys(TOKEN_CHECKS, "unsupported")
+    assert all(set(check["evaluated_rules"]) <= set(check["rules"]) for check in run.results["checks"])
     findings = {check["name"]: [(f["level"], f["rule"], f["message"]) for f in check["findings"]]
                 for check in run.results["checks"] if check["findings"]}
     assert set(findings) == {"test_users_are_isolated"}, findings

@@ -114,5 +114,7 @@ def test_suite_auth_checks_pass_against_distribution_trusting_our_tokens(
     assert _findings(run, "warn") == warnings
     assert _findings(run, "fail") == {} and _findings(run, "advice") == {}
     assert outcomes["test_api_version_check_answers_200"] == "passed"
+    assert all(set(check["evaluated_rules"]) <= set(check["rules"]) for check in run.results["checks"]
+               if check["name"] in AUTH_CHECKS)
     texts = {**read_tree(run.report_dir), "suite output": run.output, "distribution log": log}
     assert not find_secrets(texts, users.secrets())
