@@ -5,8 +5,9 @@ size and concurrency pushes and pulls against both, alternating which registry g
 to row so machine noise hits both. It prints one table (MB/s, ops/s, p50/p95 latency per registry
 and the ours/distribution ratio), a second with the CPU each server's process tree and the client spent
 per operation (load/bench_cpu.py: where a cell keeps every core busy, the CPU ratio bounds the
-throughput ratio), the servers' peak memory while one large blob goes through, and the project's speed
-targets with the measured figures. Pushes are monolithic `POST` + `PUT` with the
+throughput ratio), each server's CPU per 256 MiB pushed (the push cells of the largest size, scaled,
+with the distribution / ours ratio), the servers' peak memory while one large blob goes through, and the
+project's speed targets with the measured figures. Pushes are monolithic `POST` + `PUT` with the
 body (what real clients do for a whole blob); every pull is verified by length and digest.
 This is a benchmark that prints figures, never a test that asserts speed. All traffic goes to
 127.0.0.1 and every cell is bounded in count and time. Exits 1 if any operation failed.
@@ -42,8 +43,10 @@ from load.bench_report import (
     format_size,
     memory_json,
     parse_size,
+    push_cpu_per_256mib,
     render_cpu,
     render_memory,
+    render_push_cpu,
     render_table,
     render_targets,
 )
@@ -250,6 +253,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render_table(rows))
     print()
     print(render_cpu(rows))
+    push_cpu = push_cpu_per_256mib(rows)
+    print()
+    print("server CPU per 256 MiB pushed (push cells of the largest size, scaled; "
+          "ratio = distribution / ours):")
+    print(render_push_cpu(push_cpu))
     if memory:
         print()
         print(f"server RSS (process tree) around one {format_size(args.memory_size)} push + verified pull:")
@@ -272,6 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "memory_size": args.memory_size, "page_cache_dropped": cache_dropped,
             },
             "rows": [row.as_json() for row in rows],
+            "push_cpu_per_256mib": push_cpu,
             "memory": {name: memory_json(result) for name, result in memory.items()},
             "targets": targets,
             "failures": found,

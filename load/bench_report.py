@@ -137,6 +137,56 @@ def render_cpu(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+CPU_REFERENCE = 256 << 20
+PUSH_CPU_TARGET_SECONDS = 0.33
+PUSH_CPU_TARGET_RATIO = 3.0
+
+
+def _server_cpu_per_reference(cell: CellResult) -> float | None:
+    """Server CPU seconds per `CPU_REFERENCE` bytes pushed, from a cell's CPU per operation."""
+    if not cell.ops or not cell.size:
+        return None
+    return cell.server_cpu_seconds / cell.ops * CPU_REFERENCE / cell.size
+
+
+def push_cpu_per_256mib(rows: Sequence[Row]) -> list[dict[str, object]]:
+    """Server CPU per 256 MiB pushed, ours and distribution, for each push cell of the largest size.
+
+    Each figure is the cell's server CPU per operation scaled to 256 MiB (exact for 256 MiB blobs); the
+    ratio is distribution over ours (how many times less CPU we spend), None where a cell moved nothing.
+    """
+    largest = max((row.size for row in rows if row.op == "push"), default=0)
+    entries: list[dict[str, object]] = []
+    for row in rows:
+        if row.op != "push" or row.size != largest:
+            continue
+        ours, theirs = _server_cpu_per_reference(row.ours), _server_cpu_per_reference(row.distribution)
+        entries.append({
+            "size": row.size,
+            "concurrency": row.concurrency,
+            OURS: None if ours is None else round(ours, 3),
+            DISTRIBUTION: None if theirs is None else round(theirs, 3),
+            "ratio": round(theirs / ours, 2) if ours and theirs is not None else None,
+        })
+    return entries
+
+
+def render_push_cpu(entries: Sequence[dict[str, object]]) -> str:
+    """One line per push cell: 'server CPU per 256 MiB push: ours X s, distribution Y s, ratio Z'."""
+    lines = []
+    for entry in entries:
+        size, conc = entry["size"], entry["concurrency"]
+        assert isinstance(size, int)
+        ours, theirs, ratio = entry[OURS], entry[DISTRIBUTION], entry["ratio"]
+        shown = "n/a" if ratio is None else f"{ratio:.2f}x less"
+        lines.append(
+            f"  server CPU per 256 MiB push ({format_size(size)} blobs, concurrency {conc}): "
+            f"ours {'n/a' if ours is None else f'{ours:.3f} s'}, "
+            f"distribution {'n/a' if theirs is None else f'{theirs:.3f} s'}, ratio {shown}"
+        )
+    return "\n".join(lines)
+
+
 def render_memory(results: Sequence[MemoryResult]) -> str:
     """The memory table: peak RSS of each server's process tree around one large blob."""
     header = (
@@ -191,6 +241,24 @@ def evaluate_targets(rows: Sequence[Row], memory: dict[str, MemoryResult]) -> li
         measured = ratios(size, op)
         worst = min(measured) if measured else None
         targets.append({"target": name, "measured": worst, "met": worst is not None and worst >= wanted})
+    cpu = push_cpu_per_256mib(rows)
+    if cpu:
+        label = f"{format_size(largest)} push"
+        ours_cpu = [value for entry in cpu if isinstance(value := entry[OURS], float)]
+        cpu_ratios = [value for entry in cpu if isinstance(value := entry["ratio"], float)]
+        ceiling = max(ours_cpu) if ours_cpu else None
+        ratio = min(cpu_ratios) if cpu_ratios else None
+        targets.append({
+            "target": f"server CPU per 256 MiB ({label}) <= {PUSH_CPU_TARGET_SECONDS} s",
+            "measured": ceiling,
+            "met": ceiling is not None and ceiling <= PUSH_CPU_TARGET_SECONDS,
+        })
+        targets.append({
+            "target": f"server CPU per 256 MiB ({label}) >= {PUSH_CPU_TARGET_RATIO:.0f}x less than "
+                      "distribution",
+            "measured": ratio,
+            "met": ratio is not None and ratio >= PUSH_CPU_TARGET_RATIO,
+        })
     if OURS in memory:
         ours = memory[OURS]
         flat = f"growth < {FLAT_MEMORY_MIB:.0f} MiB"

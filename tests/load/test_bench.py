@@ -16,8 +16,17 @@ from pathlib import Path
 import pytest
 
 from load.bench import DROP_CACHES, settle
+from load.bench_client import CellResult
 from load.bench_payload import SLICE, BlobPool
-from load.bench_report import format_size, parse_size, percentile
+from load.bench_report import (
+    Row,
+    evaluate_targets,
+    format_size,
+    parse_size,
+    percentile,
+    push_cpu_per_256mib,
+    render_push_cpu,
+)
 from tests.support.clients import require_tools
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +56,9 @@ def test_quick_benchmark_runs_both_registries_and_verifies_every_pull(tmp_path: 
     cpu_lines = [line for line in cpu.splitlines() if " push |" in line or " pull |" in line]
     assert len(cpu_lines) == len(table_lines)
     assert "FAILURE" not in output
+    cpu_per_push = [line for line in output.splitlines() if "server CPU per 256 MiB push (" in line]
+    assert [line.split("concurrency ")[1].split(")")[0] for line in cpu_per_push] == ["1", "3"]
+    assert all("20000B blobs" in line and ", ratio " in line for line in cpu_per_push), cpu_per_push
 
     document = json.loads(figures.read_text())
     assert document["settings"]["rounds"] == 2
@@ -73,6 +85,16 @@ def test_quick_benchmark_runs_both_registries_and_verifies_every_pull(tmp_path: 
                 assert cell["verified"] == cell["ops"]
         expected_ratio = row["ours"]["ops_per_s"] / row["distribution"]["ops_per_s"]
         assert row["ratio"] == pytest.approx(expected_ratio, abs=0.01)
+
+    pushes = {r["concurrency"]: r for r in rows if r["op"] == "push" and r["size"] == 20000}
+    scaled = document["push_cpu_per_256mib"]
+    assert [entry["concurrency"] for entry in scaled] == [1, 3]
+    for entry in scaled:
+        for registry in ("ours", "distribution"):
+            per_op = pushes[entry["concurrency"]][registry]["server_cpu_ms_per_op"] / 1000
+            assert entry[registry] == pytest.approx(per_op * (256 << 20) / 20000, rel=0.02, abs=0.002)
+        if entry["ours"]:
+            assert entry["ratio"] == pytest.approx(entry["distribution"] / entry["ours"], rel=0.02, abs=0.01)
 
     memory = document["memory"]
     assert set(memory) == {"ours", "distribution"}
@@ -130,3 +152,34 @@ def test_sizes_and_percentiles() -> None:
 def test_settle_drops_the_page_cache_only_when_asked_and_allowed() -> None:
     assert settle(drop_page_cache=False) is False
     assert settle(drop_page_cache=True) is os.access(DROP_CACHES, os.W_OK)
+
+
+def _push_cell(registry: str, size: int, concurrency: int, ops: int, server_cpu: float) -> CellResult:
+    cell = CellResult(registry, "push", size, concurrency, latencies=[0.5] * ops, wall_seconds=ops * 0.5)
+    cell.server_cpu_seconds = server_cpu
+    return cell
+
+
+def test_push_cpu_is_scaled_to_256_mib_for_the_largest_size_only() -> None:
+    mib = 1 << 20
+    rows = [
+        Row(mib, 1, "push", _push_cell("ours", mib, 1, 10, 0.01),
+            _push_cell("distribution", mib, 1, 10, 0.5)),
+        Row(64 * mib, 1, "push", _push_cell("ours", 64 * mib, 1, 4, 0.3),
+            _push_cell("distribution", 64 * mib, 1, 4, 1.0)),
+        Row(64 * mib, 8, "push", _push_cell("ours", 64 * mib, 8, 8, 0.8),
+            _push_cell("distribution", 64 * mib, 8, 8, 2.0)),
+    ]
+    entries = push_cpu_per_256mib(rows)
+    # 0.3 s for 4 x 64 MiB = 0.3 s per 256 MiB; 0.8 s for 8 x 64 MiB = 0.4 s per 256 MiB
+    assert entries == [
+        {"size": 64 * mib, "concurrency": 1, "ours": 0.3, "distribution": 1.0, "ratio": 3.33},
+        {"size": 64 * mib, "concurrency": 8, "ours": 0.4, "distribution": 1.0, "ratio": 2.5},
+    ]
+    text = render_push_cpu(entries)
+    assert "server CPU per 256 MiB push (64MiB blobs, concurrency 8): ours 0.400 s, distribution 1.000 s, " \
+           "ratio 2.50x less" in text
+    targets = {t["target"]: t for t in evaluate_targets(rows, {})}
+    assert targets["server CPU per 256 MiB (64MiB push) <= 0.33 s"] == {
+        "target": "server CPU per 256 MiB (64MiB push) <= 0.33 s", "measured": 0.4, "met": False}
+    assert targets["server CPU per 256 MiB (64MiB push) >= 3x less than distribution"]["measured"] == 2.5
