@@ -8,8 +8,9 @@ from the helper:
   (general.ERROR_ENVELOPE), each code MUST be upper-case letters and underscores (ERROR_CODE_SHAPE) and
   one of the table's (ERROR_CODE_TABLE; the legacy TAG_INVALID and MANIFEST_UNVERIFIED included), a
   message SHOULD be a string (ERROR_MESSAGE: the sentence about `message` is a SHOULD, so a message of
-  another JSON type is a warning, not an envelope failure). A body in another format is allowed (a note);
-  so is any JSON body of a status other than 4XX (the spec binds only 4XX bodies).
+  another JSON type is a warning, not an envelope failure). A body in another format is allowed (a note),
+  also one announced as JSON that does not parse (it is not "in JSON format"); so is any JSON body of a
+  status other than 4XX (the spec binds only 4XX bodies).
 - `check_refusal`: a 5xx is judged by `server_error_rule` (default SERVER_ERROR_FOR_CLIENT_ERROR, a SHOULD
   of the main text; a caller passes the 404 MUST where the request is well-formed and names nothing);
   otherwise the status is judged by `status_rule`, the envelope as above, and the code by `code_rule` when
@@ -67,31 +68,31 @@ def _envelope_problems(document: Any) -> list[str]:
     return problems
 
 
-def envelope_codes(response: Response, what: str, *, judge_with: Judge = judge) -> list[str] | None:
-    """The codes of a JSON error body of `response` (None for a body in another format, or no body)."""
+def envelope_codes(response: Response, what: str = "", *, judge_with: Judge = judge) -> list[str] | None:
+    """The codes of a JSON error body of `response` (None for a body in another format, or no body).
+
+    A body that does not parse as JSON is in another format, whatever its Content-Type says (a note).
+    """
     __tracebackhide__ = True
     bound = 400 <= response.status_code < 500
+    prefix = f"{what}: " if what else ""
     if not response.content.strip():
         return None
     try:
         document = json.loads(response.content)
     except (ValueError, UnicodeDecodeError):
-        if _looks_like_json(response) and bound:
-            judge_with(general.ERROR_ENVELOPE, False,
-                       f"{what}: {response.describe()} announces JSON but the body does not parse: "
-                       f"{response.content[:200]!r}")
-        else:
-            note(f"{what}: {response.describe()} has a non-JSON body (allowed: a 4XX body MAY be in any "
-                 "format)")
+        announced = " (announced as JSON)" if _looks_like_json(response) else ""
+        note(f"{prefix}{response.describe()}: non-JSON error body{announced}; allowed, a 4XX body MAY be in "
+             "any format")
         return None
     problems = _envelope_problems(document)
     if bound:
         judge_with(general.ERROR_ENVELOPE, not problems,
-                   f"{what}: the JSON body of {response.describe()} is not an OCI error envelope: "
+                   f"{prefix}the JSON body of {response.describe()} is not an OCI error envelope: "
                    f"{'; '.join(problems)}: {response.content[:200]!r}")
     if problems:
         if not bound:
-            note(f"{what}: {response.describe()}: a JSON body that is no error envelope (the spec binds only "
+            note(f"{prefix}{response.describe()}: a JSON body that is no error envelope (the spec binds only "
                  "4XX bodies)")
         return None
     entries: list[dict[str, Any]] = document["errors"]
@@ -99,15 +100,15 @@ def envelope_codes(response: Response, what: str, *, judge_with: Judge = judge) 
     if bound:
         shapeless = [code for code in codes if not CODE_SHAPE.match(code)]
         judge_with(general.ERROR_CODE_SHAPE, not shapeless,
-                   f"{what}: {response.describe()}: error codes {shapeless} are not upper-case letters and "
+                   f"{prefix}{response.describe()}: error codes {shapeless} are not upper-case letters and "
                    "underscores")
         unknown = [code for code in codes if code not in ERROR_CODES]
         judge_with(general.ERROR_CODE_TABLE, not unknown,
-                   f"{what}: {response.describe()}: error codes {unknown} are not in the spec's table")
+                   f"{prefix}{response.describe()}: error codes {unknown} are not in the spec's table")
         odd = [entry["message"] for entry in entries
                if "message" in entry and not isinstance(entry["message"], str)]
         judge_with(general.ERROR_MESSAGE, not odd,
-                   f"{what}: {response.describe()}: error messages {odd} are not strings")
+                   f"{prefix}{response.describe()}: error messages {odd} are not strings")
     return codes
 
 

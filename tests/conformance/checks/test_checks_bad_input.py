@@ -57,7 +57,7 @@ def test_a_plain_text_refusal_is_right_and_names_no_code() -> None:
     with verdicts() as recorder:
         refuse_name(property_run("plain-404"), 404, b"404 page not found\n")
     assert recorder.findings == []
-    assert any("non-JSON body" in text for text in recorder.notes)
+    assert any("non-JSON error body" in text for text in recorder.notes)
 
 
 def test_a_server_error_is_advice_for_v1_1_and_a_warning_by_the_main_text(judged_by: Judging) -> None:
