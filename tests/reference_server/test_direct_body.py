@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import os
 import socket
 import threading
@@ -23,9 +24,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conformance.registries import start_reference_server
 from reference_server import direct_body
 from reference_server.digests import HashingWriter, new_hasher
 from reference_server.direct_body import DIRECT_MIN, PIECE, SocketCopy
+from tests.reference_server.auth.auth_servers import running_auth_server
 from tests.reference_server.in_process import InProcessServer
 from tests.reference_server.registry_client import sha256, unique_repo
 
@@ -381,3 +384,44 @@ def test_cancelling_the_request_stops_the_helper_before_it_goes_on(tmp_path: Pat
         os.close(fd)
         ours.close()
         theirs.close()
+
+
+# --- the CLI's server: auth and several workers ------------------------------------------------------------
+def test_large_pushes_with_basic_auth_and_refusals_without() -> None:
+    data = os.urandom(BIG)
+    with running_auth_server("basic") as server, httpx.Client(base_url=server.url, timeout=60) as http:
+        repo = "alice/direct"
+        refused = http.post(f"/v2/{repo}/blobs/uploads/", params={"digest": sha256(data)}, content=data)
+        assert refused.status_code == 401  # before the body is read: the connection stays usable
+        assert http.get("/v2/", auth=server.auth("alice")).status_code == 200
+        pushed = http.post(f"/v2/{repo}/blobs/uploads/", params={"digest": sha256(data)}, content=data,
+                           auth=server.auth("alice"))
+        assert pushed.status_code == 201, pushed.text
+        location = http.post(f"/v2/{repo}/blobs/uploads/", auth=server.auth("alice")).headers["location"]
+        denied = http.patch(location, content=data, auth=server.auth("bob"))
+        assert denied.status_code in (401, 403)
+        patched = http.patch(location, content=data, auth=server.auth("alice"))
+        assert patched.status_code == 202 and patched.headers["range"] == f"0-{len(data) - 1}"
+        pulled = http.get(f"/v2/{repo}/blobs/{sha256(data)}", auth=server.auth("alice"))
+        assert pulled.content == data
+
+
+def test_chunks_over_several_connections_to_two_workers_are_stored_exactly(tmp_path: Path) -> None:
+    data = os.urandom(4 * BIG + 5)
+    cuts = [0, BIG, 2 * BIG + 7, 3 * BIG, len(data)]
+    with start_reference_server(data_dir=tmp_path / "data", extra_args=["--workers", "2"]) as registry:
+        clients = [httpx.Client(base_url=registry.url, timeout=60) for _ in range(4)]
+        try:
+            location = open_session(clients[0], "workers/direct")
+            for number, (start, end) in enumerate(itertools.pairwise(cuts)):
+                http = clients[number % len(clients)]  # each connection is accepted by either worker
+                response = http.patch(location, content=data[start:end],
+                                      headers={"Content-Range": f"{start}-{end - 1}"})
+                assert response.status_code == 202, response.text
+                assert response.headers["range"] == f"0-{end - 1}"
+                location = response.headers["location"]
+            assert clients[1].put(location, params={"digest": sha256(data)}).status_code == 201
+            assert_stored(clients[2], "workers/direct", data)
+        finally:
+            for http in clients:
+                http.close()
