@@ -6,7 +6,8 @@ to row so machine noise hits both. It prints one table (MB/s, ops/s, p50/p95 lat
 and the ours/distribution ratio), a second with the CPU each server's process tree and the client spent
 per operation (load/bench_cpu.py: where a cell keeps every core busy, the CPU ratio bounds the
 throughput ratio), each server's CPU per 256 MiB pushed (the push cells of the largest size, scaled,
-with the distribution / ours ratio), the servers' peak memory while one large blob goes through, and the
+with the distribution / ours ratio, next to what sha256 alone costs per 256 MiB on the machine in that
+run), the servers' peak memory while one large blob goes through, and the
 project's speed targets with the measured figures. Pushes are monolithic `POST` + `PUT` with the
 body (what real clients do for a whole blob); every pull is verified by length and digest.
 This is a benchmark that prints figures, never a test that asserts speed. All traffic goes to
@@ -32,7 +33,7 @@ from conformance.registries import (
     start_reference_server,
 )
 from load.bench_client import CellPlan, CellResult, delete_blobs, merge_into, run_pull_cell, run_push_cell
-from load.bench_cpu import CpuSnapshot, cpu_snapshot
+from load.bench_cpu import CpuSnapshot, cpu_snapshot, sha256_seconds_per_256mib
 from load.bench_memory import MemoryResult, measure_memory
 from load.bench_payload import DEFAULT_POOL_SIZE, BlobPool
 from load.bench_report import (
@@ -231,6 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     began = time.time()
     load_before = os.getloadavg()[0]
+    hash_buffer = os.urandom(1 << 20)
+    sha256_before = sha256_seconds_per_256mib(hash_buffer)
     largest = max([*args.sizes, args.memory_size])
     pool = BlobPool(min(DEFAULT_POOL_SIZE, max(largest, 1 << 20)))
     with ExitStack() as stack:
@@ -245,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     targets = evaluate_targets(rows, memory)
     load_after = os.getloadavg()[0]
+    sha256_after = sha256_seconds_per_256mib(hash_buffer)
     print(PUSH_NOTE)
     print(f"settings: duration {args.duration} s/cell, count {args.count or 'by size'}, "
           f"rounds {args.rounds}, our workers {args.workers or 'default'}, "
@@ -258,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("server CPU per 256 MiB pushed (push cells of the largest size, scaled; "
           "ratio = distribution / ours):")
     print(render_push_cpu(push_cpu))
+    print(f"  for scale, sha256 of 256 MiB alone on this machine now (one thread, hot buffer): "
+          f"{sha256_before:.3f} s before the cells, {sha256_after:.3f} s after")
     if memory:
         print()
         print(f"server RSS (process tree) around one {format_size(args.memory_size)} push + verified pull:")
@@ -281,6 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
             "rows": [row.as_json() for row in rows],
             "push_cpu_per_256mib": push_cpu,
+            "sha256_seconds_per_256mib": {"before": round(sha256_before, 3), "after": round(sha256_after, 3)},
             "memory": {name: memory_json(result) for name, result in memory.items()},
             "targets": targets,
             "failures": found,

@@ -5,11 +5,17 @@ every core busy (concurrency 8 on a 2-core machine), throughput is bounded by CP
 registries' CPU per operation bounds their throughput ratio there. Server time is the clock ticks of
 /proc/<pid>/stat (user + system) of the server process and every live descendant (the workers of a
 multi-process server), summed; client time is `os.times()` of this process (all its threads).
+
+`sha256_seconds_per_256mib` measures the largest part of a push's unavoidable server CPU on this machine
+in this run: hashing 256 MiB once (from a hot 1 MiB buffer, in one thread). A registry that verifies
+every byte cannot spend less than that per 256 MiB pushed; on a shared VM the figure moves with the load.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,3 +51,14 @@ def cpu_snapshot(server_pid: int) -> CpuSnapshot:
     """The server tree's and this process's CPU seconds now."""
     times = os.times()
     return CpuSnapshot(tree_cpu_seconds(server_pid), times.user + times.system)
+
+
+def sha256_seconds_per_256mib(buffer: bytes | memoryview) -> float:
+    """Thread CPU seconds to sha256 256 MiB by feeding `buffer` (1 MiB suggested) repeatedly."""
+    view = memoryview(buffer)
+    repeats = max(1, (256 << 20) // len(view))
+    hasher = hashlib.sha256()
+    began = time.thread_time()
+    for _ in range(repeats):
+        hasher.update(view)
+    return (time.thread_time() - began) * (256 << 20) / (repeats * len(view))

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,10 +57,6 @@ def test_quick_benchmark_runs_both_registries_and_verifies_every_pull(tmp_path: 
     cpu_lines = [line for line in cpu.splitlines() if " push |" in line or " pull |" in line]
     assert len(cpu_lines) == len(table_lines)
     assert "FAILURE" not in output
-    cpu_per_push = [line for line in output.splitlines() if "server CPU per 256 MiB push (" in line]
-    assert [line.split("concurrency ")[1].split(")")[0] for line in cpu_per_push] == ["1", "3"]
-    assert all("20000B blobs" in line and ", ratio " in line for line in cpu_per_push), cpu_per_push
-
     document = json.loads(figures.read_text())
     assert document["settings"]["rounds"] == 2
     # the clean page cache is dropped before every push cell exactly where the machine allows it
@@ -86,15 +83,7 @@ def test_quick_benchmark_runs_both_registries_and_verifies_every_pull(tmp_path: 
         expected_ratio = row["ours"]["ops_per_s"] / row["distribution"]["ops_per_s"]
         assert row["ratio"] == pytest.approx(expected_ratio, abs=0.01)
 
-    pushes = {r["concurrency"]: r for r in rows if r["op"] == "push" and r["size"] == 20000}
-    scaled = document["push_cpu_per_256mib"]
-    assert [entry["concurrency"] for entry in scaled] == [1, 3]
-    for entry in scaled:
-        for registry in ("ours", "distribution"):
-            per_op = pushes[entry["concurrency"]][registry]["server_cpu_ms_per_op"] / 1000
-            assert entry[registry] == pytest.approx(per_op * (256 << 20) / 20000, rel=0.02, abs=0.002)
-        if entry["ours"]:
-            assert entry["ratio"] == pytest.approx(entry["distribution"] / entry["ours"], rel=0.02, abs=0.01)
+    check_push_cpu_figures(output, document)
 
     memory = document["memory"]
     assert set(memory) == {"ours", "distribution"}
@@ -104,6 +93,25 @@ def test_quick_benchmark_runs_both_registries_and_verifies_every_pull(tmp_path: 
         assert result["before_mib"] > 0 and result["during_mib"] > 0 and result["after_mib"] > 0
     assert {target["target"].split()[0] for target in document["targets"]} >= {"20000B", "4KiB", "server"}
     assert document["failures"] == []
+
+
+def check_push_cpu_figures(output: str, document: dict[str, Any]) -> None:
+    """The quick run's 'server CPU per 256 MiB push' lines and JSON agree with its push cells."""
+    cpu_per_push = [line for line in output.splitlines() if "server CPU per 256 MiB push (" in line]
+    assert [line.split("concurrency ")[1].split(")")[0] for line in cpu_per_push] == ["1", "3"]
+    assert all("20000B blobs" in line and ", ratio " in line for line in cpu_per_push), cpu_per_push
+    assert "sha256 of 256 MiB alone on this machine now" in output
+    pushes = {r["concurrency"]: r for r in document["rows"] if r["op"] == "push" and r["size"] == 20000}
+    scaled = document["push_cpu_per_256mib"]
+    assert [entry["concurrency"] for entry in scaled] == [1, 3]
+    for entry in scaled:
+        for registry in ("ours", "distribution"):
+            per_op = pushes[entry["concurrency"]][registry]["server_cpu_ms_per_op"] / 1000
+            assert entry[registry] == pytest.approx(per_op * (256 << 20) / 20000, rel=0.02, abs=0.002)
+        if entry["ours"]:
+            assert entry["ratio"] == pytest.approx(entry["distribution"] / entry["ours"], rel=0.02, abs=0.01)
+    assert set(document["sha256_seconds_per_256mib"]) == {"before", "after"}
+    assert all(seconds > 0 for seconds in document["sha256_seconds_per_256mib"].values())
 
 
 @pytest.mark.parametrize("arguments, complaint", [

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from load.bench_cpu import cpu_snapshot, tree_cpu_seconds
+from load.bench_cpu import cpu_snapshot, sha256_seconds_per_256mib, tree_cpu_seconds
 
 BURN = 0.4
 BURNER = f"""
@@ -68,3 +71,15 @@ def test_snapshots_subtract_to_what_was_spent_in_between() -> None:
     finally:
         sleeper.kill()
         sleeper.wait(10)
+
+
+def test_sha256_floor_is_the_thread_time_of_hashing_256_mib_scaled() -> None:
+    buffer = os.urandom(1 << 20)
+    began = time.thread_time()
+    hasher = hashlib.sha256()
+    for _ in range(64):
+        hasher.update(buffer)
+    direct = (time.thread_time() - began) * 4  # 64 MiB hashed, scaled to 256 MiB
+    measured = sha256_seconds_per_256mib(buffer)
+    assert measured > 0
+    assert 0.3 * direct < measured < 3 * direct  # the same work, give or take machine noise
