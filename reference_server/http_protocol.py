@@ -34,6 +34,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResp
 
 EXTENSION = "reference_server.body_hand_over"
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+UPLOAD_METHODS = frozenset({"POST", "PATCH", "PUT"})
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class BodyHandOver:
 
 
 class RegistryHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol that offers each Content-Length request a `BodyHandOver`."""
+    """uvicorn's httptools protocol; each POST, PATCH or PUT with a Content-Length gets a `BodyHandOver`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -131,8 +132,8 @@ class RegistryHttpProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         self.body_parsed = 0
         cycle = self.cycle
-        if cycle is previous or cycle is None:  # an upgrade: uvicorn made no request cycle
-            return
+        if cycle is previous or cycle is None or self.scope["method"] not in UPLOAD_METHODS:
+            return  # no request cycle (an upgrade), or a method that never carries a blob
         length = _declared_length(self.headers)
         if length:
             extensions: dict[str, object] = self.scope.setdefault("extensions", {})  # type: ignore[assignment]
