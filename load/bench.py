@@ -21,6 +21,7 @@ import itertools
 import json
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -33,7 +34,12 @@ from conformance.registries import (
     start_reference_server,
 )
 from load.bench_client import CellPlan, CellResult, delete_blobs, merge_into, run_pull_cell, run_push_cell
-from load.bench_cpu import CpuSnapshot, cpu_snapshot, sha256_seconds_per_256mib
+from load.bench_cpu import (
+    CpuSnapshot,
+    cpu_snapshot,
+    page_cache_write_seconds_per_256mib,
+    sha256_seconds_per_256mib,
+)
 from load.bench_memory import MemoryResult, measure_memory
 from load.bench_payload import DEFAULT_POOL_SIZE, BlobPool
 from load.bench_report import (
@@ -154,6 +160,19 @@ def settle(drop_page_cache: bool = False) -> bool:
     return True
 
 
+PAGE_CACHE_WAIT = 3.0
+
+
+def page_cache_figures(buffer: bytes, keep_page_cache: bool) -> dict[str, float]:
+    """CPU to write 256 MiB into the page cache right after `settle` and `PAGE_CACHE_WAIT` s after one."""
+    figures = {}
+    for name, wait in (("just_after_settle", 0.0), ("seconds_later", PAGE_CACHE_WAIT)):
+        settle(drop_page_cache=not keep_page_cache)
+        time.sleep(wait)
+        figures[name] = round(page_cache_write_seconds_per_256mib(tempfile.gettempdir(), buffer), 3)
+    return figures
+
+
 def charge(cell: CellResult, server_pid: int, before: CpuSnapshot) -> CellResult:
     """`cell` with the CPU seconds its server and this client spent since `before` (taken as it began)."""
     spent = cpu_snapshot(server_pid) - before
@@ -234,6 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     hash_buffer = os.urandom(1 << 20)
     sha256_before = sha256_seconds_per_256mib(hash_buffer)
+    page_cache = page_cache_figures(hash_buffer, args.keep_page_cache)
     largest = max([*args.sizes, args.memory_size])
     pool = BlobPool(min(DEFAULT_POOL_SIZE, max(largest, 1 << 20)))
     with ExitStack() as stack:
@@ -264,6 +284,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render_push_cpu(push_cpu))
     print(f"  for scale, sha256 of 256 MiB alone on this machine now (one thread, hot buffer): "
           f"{sha256_before:.3f} s before the cells, {sha256_after:.3f} s after")
+    print(f"  and writing 256 MiB into the page cache: {page_cache['just_after_settle']:.3f} s just after "
+          f"a settle, {page_cache['seconds_later']:.3f} s {PAGE_CACHE_WAIT:.0f} s later "
+          "(guest memory the host took back costs more; it hits both registries)")
     if memory:
         print()
         print(f"server RSS (process tree) around one {format_size(args.memory_size)} push + verified pull:")
@@ -288,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "rows": [row.as_json() for row in rows],
             "push_cpu_per_256mib": push_cpu,
             "sha256_seconds_per_256mib": {"before": round(sha256_before, 3), "after": round(sha256_after, 3)},
+            "page_cache_write_seconds_per_256mib": page_cache,
             "memory": {name: memory_json(result) for name, result in memory.items()},
             "targets": targets,
             "failures": found,

@@ -9,12 +9,16 @@ multi-process server), summed; client time is `os.times()` of this process (all 
 `sha256_seconds_per_256mib` measures the largest part of a push's unavoidable server CPU on this machine
 in this run: hashing 256 MiB once (from a hot 1 MiB buffer, in one thread). A registry that verifies
 every byte cannot spend less than that per 256 MiB pushed; on a shared VM the figure moves with the load.
+`page_cache_write_seconds_per_256mib` is the other part every push pays: writing 256 MiB into new
+page-cache pages. On a VM whose host takes back free guest memory (free page reporting), that costs
+several times more once pages have stayed free for a few seconds, for any registry alike.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,3 +66,21 @@ def sha256_seconds_per_256mib(buffer: bytes | memoryview) -> float:
     for _ in range(repeats):
         hasher.update(view)
     return (time.thread_time() - began) * (256 << 20) / (repeats * len(view))
+
+
+def page_cache_write_seconds_per_256mib(directory: str, buffer: bytes | memoryview) -> float:
+    """Thread CPU seconds to write 256 MiB (from `buffer`, repeated) into a new file in `directory`."""
+    view = memoryview(buffer)
+    repeats = max(1, (256 << 20) // len(view))
+    fd, path = tempfile.mkstemp(prefix="bench-page-cache-", dir=directory)
+    try:
+        began = time.thread_time()
+        for _ in range(repeats):
+            written = 0
+            while written < len(view):
+                written += os.write(fd, view[written:])
+        spent = time.thread_time() - began
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    return spent * (256 << 20) / (repeats * len(view))

@@ -112,6 +112,10 @@ def check_push_cpu_figures(output: str, document: dict[str, Any]) -> None:
             assert entry["ratio"] == pytest.approx(entry["distribution"] / entry["ours"], rel=0.02, abs=0.01)
     assert set(document["sha256_seconds_per_256mib"]) == {"before", "after"}
     assert all(seconds > 0 for seconds in document["sha256_seconds_per_256mib"].values())
+    assert "writing 256 MiB into the page cache" in output
+    page_cache = document["page_cache_write_seconds_per_256mib"]
+    assert set(page_cache) == {"just_after_settle", "seconds_later"}
+    assert all(seconds > 0 for seconds in page_cache.values())
 
 
 @pytest.mark.parametrize("arguments, complaint", [

@@ -9,7 +9,12 @@ import sys
 import time
 from pathlib import Path
 
-from load.bench_cpu import cpu_snapshot, sha256_seconds_per_256mib, tree_cpu_seconds
+from load.bench_cpu import (
+    cpu_snapshot,
+    page_cache_write_seconds_per_256mib,
+    sha256_seconds_per_256mib,
+    tree_cpu_seconds,
+)
 
 BURN = 0.4
 BURNER = f"""
@@ -83,3 +88,9 @@ def test_sha256_floor_is_the_thread_time_of_hashing_256_mib_scaled() -> None:
     measured = sha256_seconds_per_256mib(buffer)
     assert measured > 0
     assert 0.3 * direct < measured < 3 * direct  # the same work, give or take machine noise
+
+
+def test_page_cache_write_figure_leaves_no_file_behind(tmp_path: Path) -> None:
+    measured = page_cache_write_seconds_per_256mib(str(tmp_path), os.urandom(1 << 20))
+    assert measured > 0
+    assert list(tmp_path.iterdir()) == []
