@@ -144,14 +144,15 @@ class DirectBody:
 
     async def write_to(self, writer: HashingWriter) -> None:
         """Write the whole body into `writer` (see the module docstring for when it leaves the ASGI path)."""
-        if not _slots.acquire(blocking=False):
+        taken = None
+        if _slots.acquire(blocking=False):
+            taken = self.hand_over.take(DIRECT_MIN)
+            if taken is None:
+                _slots.release()  # a body on the ASGI path holds no helper slot
+        if taken is None:
             await pump(self.fallback, writer)
             return
         try:
-            taken = self.hand_over.take(DIRECT_MIN)
-            if taken is None:
-                await pump(self.fallback, writer)
-                return
             await self._copy(taken, writer)
         finally:
             _slots.release()

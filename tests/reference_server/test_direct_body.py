@@ -268,6 +268,27 @@ def test_chunked_transfer_coding_small_bodies_and_busy_helpers_use_the_asgi_path
         assert_stored(client, repo, data)
 
 
+def test_a_body_on_the_asgi_path_holds_no_helper_slot(
+    monkeypatch: pytest.MonkeyPatch, server: InProcessServer, client: httpx.Client, spy: CopySpy
+) -> None:
+    monkeypatch.setattr(direct_body, "_slots", threading.BoundedSemaphore(1))
+    repo, slow, fast = unique_repo("direct"), os.urandom(DIRECT_MIN - 1), os.urandom(BIG)
+    location = open_session(client, repo)
+    with Connection(server) as conn:  # a PATCH too small for the direct path, still streaming
+        conn.sock.sendall(conn.send_head("PATCH", location, {"Content-Length": str(len(slow))}))
+        conn.sock.sendall(slow[:1000])
+        time.sleep(0.2)
+        pushed = client.post(f"/v2/{repo}/blobs/uploads/", params={"digest": sha256(fast)}, content=fast)
+        assert pushed.status_code == 201
+        assert len(spy.remaining) == 1  # the one slot was free for it
+        conn.sock.sendall(slow[1000:])
+        status, headers, _ = conn.response()
+        assert status == 202 and headers["range"] == f"0-{len(slow) - 1}"
+    assert client.put(location, params={"digest": sha256(slow)}).status_code == 201
+    assert_stored(client, repo, slow)
+    assert_stored(client, repo, fast)
+
+
 # --- ending early -----------------------------------------------------------------------------------------
 def test_client_gone_mid_body_leaves_nothing_and_the_session_unchanged(
     server: InProcessServer, client: httpx.Client, spy: CopySpy
