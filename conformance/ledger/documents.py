@@ -51,11 +51,14 @@ DOCKER_MANIFEST_V2_2 = Document(
     {SpecVersion.V1_1: f"{_DISTRIBUTION}/docs/content/spec/manifest-v2-2.md"},
 )
 TOKEN_AUTH = Document("distribution/auth/token.md", "Docker Registry v2 Token Authentication",
-                      {SpecVersion.V1_1: f"{_DISTRIBUTION}/docs/content/spec/auth/token.md"})
+                      {SpecVersion.V1_1: f"{_DISTRIBUTION}/docs/content/spec/auth/token.md"},
+                      lowercase_keywords=True)
 TOKEN_SCOPE = Document("distribution/auth/scope.md", "Docker Registry Token Scope and Access",
-                       {SpecVersion.V1_1: f"{_DISTRIBUTION}/docs/content/spec/auth/scope.md"})
+                       {SpecVersion.V1_1: f"{_DISTRIBUTION}/docs/content/spec/auth/scope.md"},
+                      lowercase_keywords=True)
 TOKEN_JWT = Document("distribution/auth/jwt.md", "Docker Registry v2 Bearer token specification",
-                     {SpecVersion.V1_1: f"{_DISTRIBUTION}/docs/content/spec/auth/jwt.md"})
+                     {SpecVersion.V1_1: f"{_DISTRIBUTION}/docs/content/spec/auth/jwt.md"},
+                      lowercase_keywords=True)
 DISTRIBUTION_API = Document("distribution/api.md", "Docker Registry HTTP API V2 (distribution)",
                             {SpecVersion.V1_1: f"{_DISTRIBUTION}/docs/content/spec/api.md"})
 RFC9110 = Document("RFC 9110", "HTTP Semantics", {SpecVersion.V1_1: f"{_RFC}/rfc9110"})

@@ -64,11 +64,12 @@ class Keyword(StrEnum):
             return Level.WARN
         return Level.ADVICE
 
-    def appears_in(self, text: str) -> bool:
-        """True when the keyword occurs in `text` as a whole upper-case word (NONE: always)."""
+    def appears_in(self, text: str, *, any_case: bool = False) -> bool:
+        """True when the keyword is a whole word of `text` (upper case unless `any_case`; NONE: always)."""
         if self is Keyword.NONE:
             return True
-        return re.search(rf"(?<![A-Z]){re.escape(self.value)}(?![A-Z])", text) is not None
+        flags = re.IGNORECASE if any_case else 0
+        return re.search(rf"(?<![A-Za-z]){re.escape(self.value)}(?![A-Za-z])", text, flags) is not None
 
 
 class SpecVersion(StrEnum):
@@ -89,6 +90,8 @@ class Document:
     key: str
     title: str
     urls: dict[SpecVersion, str]
+    lowercase_keywords: bool = False
+    """The document writes its requirement words in lower case ("must"); the ledger reads them as RFC 2119."""
 
     def url(self, anchor: str, version: SpecVersion = SpecVersion.V1_1) -> str:
         """The link to `anchor` in the text a run of `version` holds the registry to."""
