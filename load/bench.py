@@ -6,8 +6,8 @@ to row so machine noise hits both. It prints one table (MB/s, ops/s, p50/p95 lat
 and the ours/distribution ratio), a second with the CPU each server's process tree and the client spent
 per operation (load/bench_cpu.py: where a cell keeps every core busy, the CPU ratio bounds the
 throughput ratio), each server's CPU per 256 MiB pushed (the push cells of the largest size, scaled,
-with the distribution / ours ratio, next to what sha256 alone costs per 256 MiB on the machine in that
-run), the servers' peak memory while one large blob goes through, and the
+with the distribution / ours ratio, next to what sha256 alone and a page-cache write of 256 MiB cost on
+the machine in that run), the servers' peak memory while one large blob goes through, and the
 project's speed targets with the measured figures. Pushes are monolithic `POST` + `PUT` with the
 body (what real clients do for a whole blob); every pull is verified by length and digest.
 This is a benchmark that prints figures, never a test that asserts speed. All traffic goes to
