@@ -4,6 +4,7 @@ each way of breaking its rule (canned responses, and an in-memory registry behin
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -32,8 +33,19 @@ from conformance.checks.documents import (
 from conformance.cleanup import Cleanup
 from conformance.client import Response
 from conformance.content import Manifest, image_index, image_manifest
+from conformance.ledger.documents import SPEC
+from conformance.ledger.model import Keyword, Level, Rule, SpecVersion
+from conformance.ledger.rules import manifests, pull
 from conformance.spec import media_types
-from conformance.verdicts import HarnessError, MustViolation, ShouldViolation
+from conformance.verdicts import (
+    HarnessError,
+    MustViolation,
+    ShouldViolation,
+    VerdictRecorder,
+    VerdictSettings,
+    configure,
+    settings,
+)
 from tests.conformance.checks.checks_doubles import (
     REGISTRY,
     MemoryRegistry,
@@ -46,6 +58,26 @@ from tests.conformance.checks.checks_doubles import (
 
 MANIFEST = image_manifest(7, layer_size=8)
 OCI = media_types.OCI_MANIFEST
+MUST_RULE = Rule("test-must", SPEC, "test", Keyword.MUST, "The answer MUST hold.")
+SHOULD_RULE = Rule("test-should", SPEC, "test", Keyword.SHOULD, "The answer SHOULD hold.")
+ADVICE_RULE = Rule("test-advice", SPEC, "test", Keyword.NONE, "The answer will hold.")
+WALK = {"link_rule": MUST_RULE, "page_rule": MUST_RULE}
+CONTESTED_RULE = Rule("test-contested", SPEC, "test", Keyword.MUST, "The answer MUST hold.", contested=True,
+                      position="open")
+
+
+@pytest.fixture(autouse=True)
+def _v1_1_run() -> Iterator[None]:
+    """Every test runs as a v1.1 run without strict readings, whatever ran before."""
+    before = settings()
+    configure(VerdictSettings(spec_version=SpecVersion.V1_1))
+    yield
+    configure(before)
+
+
+def levels(recorder: VerdictRecorder) -> list[tuple[Level, str]]:
+    """The findings of `recorder` as (level, rule id)."""
+    return [(finding.level, finding.rule.id) for finding in recorder.findings]
 
 
 def served(
@@ -70,23 +102,29 @@ def served(
 
 
 # JSON documents ------------------------------------------------------------------------------------
-def test_json_document_parses_or_fails() -> None:
-    assert json_document(answer(200, content=b'{"a": [1]}'), "tags/list") == {"a": [1]}
+def test_json_document_parses_or_breaks_the_callers_rule() -> None:
+    assert json_document(answer(200, content=b'{"a": [1]}'), "tags/list", rule=MUST_RULE) == {"a": [1]}
+    with pytest.raises(MustViolation, match="is not JSON") as raised:
+        json_document(answer(200, content=b"<html>"), "tags/list", rule=MUST_RULE)
+    assert raised.value.rule is MUST_RULE
     with pytest.raises(MustViolation, match="is not JSON"):
-        json_document(answer(200, content=b"<html>"), "tags/list")
-    with pytest.raises(MustViolation, match="is not JSON"):
-        json_document(answer(200, content=b"\xff\xfe"), "tags/list")
+        json_document(answer(200, content=b"\xff\xfe"), "tags/list", rule=MUST_RULE)
+    with verdicts() as recorder:
+        assert json_document(answer(200, content=b"<html>"), "tags/list", rule=ADVICE_RULE) is None
+    assert [(finding.level, finding.rule) for finding in recorder.findings] == [(Level.ADVICE, ADVICE_RULE)]
 
 
-def test_check_schema_fails_must_and_warns_should() -> None:
-    check_schema(MANIFEST.document, OCI, "manifest")
+def test_check_schema_fails_must_and_judges_the_should_layer_only_with_a_should_rule() -> None:
+    assert check_schema(MANIFEST.document, OCI, "manifest", rule=MUST_RULE)
     with pytest.raises(MustViolation, match="does not conform to the"):
-        check_schema({"schemaVersion": 2, "mediaType": OCI}, OCI, "manifest")
+        check_schema({"schemaVersion": 2, "mediaType": OCI}, OCI, "manifest", rule=MUST_RULE)
     without_type = {key: value for key, value in MANIFEST.document.items() if key != "mediaType"}
-    with verdicts() as recorder, pytest.warns(ShouldViolation, match="mediaType property SHOULD"):
-        check_schema(without_type, OCI, "manifest")
-    assert len(recorder.should_violations) == 1
-    check_schema(without_type, OCI, "manifest", should_layer=False)
+    with verdicts() as recorder, pytest.warns(ShouldViolation, match="SHOULD layer"):
+        assert check_schema(without_type, OCI, "manifest", rule=MUST_RULE, should_rule=SHOULD_RULE)
+    assert [(finding.level, finding.rule) for finding in recorder.findings] == [(Level.WARN, SHOULD_RULE)]
+    with verdicts() as recorder:
+        assert check_schema(without_type, OCI, "manifest", rule=MUST_RULE)
+    assert recorder.findings == []
 
 
 def test_own_invalid_document_is_a_harness_error() -> None:
@@ -106,47 +144,52 @@ def test_error_codes_of_documents() -> None:
         error_codes(answer(400, content=b'{"errors": [{"detail": 1}]}'))
 
 
-def test_check_error_response_levels() -> None:
+def test_check_error_response_judges_the_status_and_only_a_named_code() -> None:
     assert check_error_response(
-        answer(400, content=envelope("TAG_INVALID")), (400,), ("TAG_INVALID",), "PUT"
+        answer(400, content=envelope("TAG_INVALID")), (400,), ("TAG_INVALID",), "PUT", status_rule=MUST_RULE
     ) == ["TAG_INVALID"]
     with pytest.raises(MustViolation, match="expected 400 or 404"):
-        check_error_response(answer(500, content=envelope("UNKNOWN")), (400, 404), (), "GET")
-    with pytest.raises(MustViolation, match="expected MANIFEST_INVALID"):
-        check_error_response(
-            answer(400, content=envelope("DIGEST_INVALID")), (400,), ("MANIFEST_INVALID",), "PUT"
-        )
-    with verdicts(), pytest.warns(ShouldViolation, match="expected NAME_INVALID"):
-        found = check_error_response(
-            answer(404, content=envelope("NAME_UNKNOWN")),
-            (404,),
-            ("NAME_INVALID",),
-            "GET",
-            code_level="should",
-        )
-    assert found == ["NAME_UNKNOWN"]
+        check_error_response(answer(500, content=envelope("UNKNOWN")), (400, 404), (), "GET",
+                             status_rule=MUST_RULE)
+    with verdicts() as recorder:
+        found = check_error_response(answer(400, content=envelope("DIGEST_INVALID")), (400,),
+                                     ("MANIFEST_INVALID",), "PUT", status_rule=MUST_RULE)
+    assert found == ["DIGEST_INVALID"] and recorder.findings == [], "a code no sentence names is not judged"
+    with verdicts() as recorder, pytest.warns(ShouldViolation, match="expected NAME_INVALID"):
+        found = check_error_response(answer(404, content=envelope("NAME_UNKNOWN")), (404,), ("NAME_INVALID",),
+                                     "GET", status_rule=MUST_RULE, code_rule=SHOULD_RULE)
+    assert found == ["NAME_UNKNOWN"] and levels(recorder) == [(Level.WARN, "test-should")]
     with verdicts():
-        assert check_error_response(answer(404, content=b"no"), (404,), ("NAME_INVALID",), "GET") is None
+        assert check_error_response(answer(404, content=b"no"), (404,), ("NAME_INVALID",), "GET",
+                                    status_rule=MUST_RULE, code_rule=MUST_RULE) is None
 
 
 # manifests -----------------------------------------------------------------------------------------
 def test_manifest_pushed() -> None:
     good = {"Location": f"/v2/ns/manifests/{MANIFEST.digest}", "Docker-Content-Digest": MANIFEST.digest}
-    check_manifest_pushed(answer(201, good, method="PUT"), MANIFEST)
+    with verdicts() as recorder:
+        check_manifest_pushed(answer(201, good, method="PUT"), MANIFEST)
+    assert recorder.findings == []
     with pytest.raises(MustViolation, match="expected 201"):
         check_manifest_pushed(answer(202, good, method="PUT"), MANIFEST)
     with pytest.raises(MustViolation, match="carries no Location"):
         check_manifest_pushed(answer(201, {"Docker-Content-Digest": MANIFEST.digest}), MANIFEST)
-    with pytest.raises(MustViolation, match="pushed digest"):
+    with pytest.raises(MustViolation, match="pushed digest") as raised:
         check_manifest_pushed(answer(201, {**good, "Docker-Content-Digest": sha256(b"x")}), MANIFEST)
-    with verdicts(), pytest.warns(ShouldViolation, match="carries no Docker-Content-Digest"):
+    assert raised.value.rule is manifests.MANIFEST_PUT_DIGEST_HEADER
+    with verdicts() as recorder:
         check_manifest_pushed(answer(201, {"Location": "/x"}), MANIFEST)
+    assert levels(recorder) == [(Level.ADVICE, manifests.MANIFEST_PUT_DIGEST_HEADER_PRESENT.id)]
 
 
 def test_manifest_served_by_get_and_head() -> None:
     config = run_config()
-    check_manifest_served(served(MANIFEST), MANIFEST, config)
-    check_manifest_served(served(MANIFEST, method="HEAD"), MANIFEST, config)
+    with verdicts() as recorder:
+        check_manifest_served(served(MANIFEST), MANIFEST, config)
+        check_manifest_served(served(MANIFEST, method="HEAD"), MANIFEST, config)
+    assert recorder.findings == []
+    assert {pull.MANIFEST_GET_200.id, pull.HEAD_200.id, pull.HEAD_CONTENT_LENGTH.id,
+            manifests.MANIFEST_EXACT_BYTES.id} <= recorder.evaluated
 
 
 @pytest.mark.parametrize(
@@ -154,11 +197,6 @@ def test_manifest_served_by_get_and_head() -> None:
     [
         ({"status": 404}, "expected 200"),
         ({"content": MANIFEST.data + b" "}, "is not the pushed manifest"),
-        ({"drop": ("Content-Length",)}, "Content-Length None"),
-        ({"Content_Length": "1"}, "Content-Length '1'"),
-        ({"drop": ("Docker-Content-Digest",)}, "no Docker-Content-Digest"),
-        ({"drop": ("Content-Type",)}, "carries no Content-Type"),
-        ({"method": "HEAD", "content": MANIFEST.data}, "returned a body to a HEAD request"),
     ],
 )
 def test_manifest_served_failures(change: dict[str, Any], problem: str) -> None:
@@ -166,30 +204,55 @@ def test_manifest_served_failures(change: dict[str, Any], problem: str) -> None:
         check_manifest_served(served(MANIFEST, **change), MANIFEST, run_config())
 
 
-def test_content_type_should_rules() -> None:
-    with verdicts() as recorder, pytest.warns(ShouldViolation):
-        check_content_type(answer(200, {"Content-Type": f"{OCI}; charset=utf-8"}), OCI, ref="r")
-    assert recorder.should_violations == [
-        f"GET {REGISTRY}/v2/repo/blobs/uploads/abc -> 200: Content-Type '{OCI}; charset=utf-8' carries "
-        "parameters (SHOULD NOT) [r]"
-    ]
-    with verdicts() as recorder, pytest.warns(ShouldViolation):
-        check_content_type(answer(200, {"Content-Type": "application/json"}), OCI, ref="r")
-    assert (
-        len(recorder.should_violations) == 1 and "the manifest was pushed as" in recorder.should_violations[0]
-    )
+@pytest.mark.parametrize(
+    ("change", "rule", "problem"),
+    [
+        ({"method": "HEAD", "drop": ("Content-Length",)}, pull.HEAD_CONTENT_LENGTH, "Content-Length None"),
+        ({"method": "HEAD", "Content_Length": "1"}, pull.HEAD_CONTENT_LENGTH, "Content-Length '1'"),
+        ({"drop": ("Docker-Content-Digest",)}, pull.MANIFEST_DIGEST_HEADER, "no Docker-Content-Digest"),
+        ({"method": "HEAD", "drop": ("Docker-Content-Digest",)}, pull.HEAD_DIGEST_HEADER,
+         "no Docker-Content-Digest"),
+    ],
+)
+def test_manifest_served_should_in_1_1_must_on_main(change: dict[str, Any], rule: Rule, problem: str) -> None:
+    with verdicts() as recorder, pytest.warns(ShouldViolation, match=problem):
+        check_manifest_served(served(MANIFEST, **change), MANIFEST, run_config())
+    assert levels(recorder) == [(Level.WARN, rule.id)]
+    configure(VerdictSettings(spec_version=SpecVersion.MAIN))
+    with pytest.raises(MustViolation, match=problem) as raised:
+        check_manifest_served(served(MANIFEST, **change), MANIFEST, run_config())
+    assert raised.value.rule is rule
 
 
-def test_digest_header_switch() -> None:
-    with pytest.raises(MustViolation, match="carries no Docker-Content-Digest"):
-        check_digest_header(answer(200), MANIFEST.digest, run_config(), ref="r")
+def test_a_manifest_without_content_type_is_advice() -> None:
     with verdicts() as recorder:
-        check_digest_header(answer(200), MANIFEST.digest, run_config(digest_header=False), ref="r")
-    assert "digest_header switched off" in recorder.notes[0]
+        check_manifest_served(served(MANIFEST, drop=("Content-Type",)), MANIFEST, run_config())
+    assert levels(recorder) == [(Level.ADVICE, pull.MANIFEST_CONTENT_TYPE.id)]
+
+
+def test_content_type_should_rules() -> None:
+    with verdicts() as recorder, pytest.warns(ShouldViolation, match="carries parameters"):
+        check_content_type(answer(200, {"Content-Type": f"{OCI}; charset=utf-8"}), OCI)
+    assert levels(recorder) == [(Level.WARN, pull.MANIFEST_CONTENT_TYPE_NO_PARAMETERS.id)]
+    with verdicts() as recorder, pytest.warns(ShouldViolation, match="the manifest was pushed as"):
+        check_content_type(answer(200, {"Content-Type": "application/json"}), OCI)
+    assert levels(recorder) == [(Level.WARN, pull.MANIFEST_CONTENT_TYPE_MATCHES_PUSH.id)]
+
+
+def test_digest_header_switch_and_algorithms() -> None:
+    with pytest.raises(MustViolation, match="carries no Docker-Content-Digest"):
+        check_digest_header(answer(200), MANIFEST.digest, run_config(), rule=MUST_RULE)
+    with verdicts() as recorder:
+        check_digest_header(answer(200), MANIFEST.digest, run_config(digest_header=False), rule=MUST_RULE)
+    assert "digest_header switched off" in recorder.notes[0] and recorder.findings == []
     with pytest.raises(MustViolation, match="expected sha256"):
-        check_digest_header(
-            answer(200, {"Docker-Content-Digest": sha256(b"x")}), MANIFEST.digest, run_config(), ref="r"
-        )
+        check_digest_header(answer(200, {"Docker-Content-Digest": sha256(b"x")}), MANIFEST.digest,
+                            run_config(), rule=MUST_RULE)
+    other = "sha512:" + "0" * 128
+    with verdicts() as recorder:
+        check_digest_header(answer(200, {"Docker-Content-Digest": other}), MANIFEST.digest, run_config(),
+                            rule=MUST_RULE)
+    assert "MAY differ" in recorder.notes[0] and recorder.findings == []
 
 
 # pushing trees -------------------------------------------------------------------------------------
@@ -234,23 +297,23 @@ def test_header_values_splits_lines_and_commas() -> None:
 def test_walk_pages_follows_link_to_the_end() -> None:
     registry = MemoryRegistry(tags=["e", "a", "d", "c", "b"])
     with registry.client() as client:
-        pages = walk_pages(client, client.tags_list("ns/r", n=2), "tags/list", ref="r")
+        pages = walk_pages(client, client.tags_list("ns/r", n=2), "tags/list", **WALK)
     assert [json.loads(page.content)["tags"] for page in pages] == [["a", "b"], ["c", "d"], ["e"]]
 
 
 def test_walk_pages_fails_a_loop_and_a_bad_page() -> None:
     registry = MemoryRegistry(tags=["a", "b", "c"], loop_links=True)
     with registry.client() as client, pytest.raises(MustViolation, match="loops back"):
-        walk_pages(client, client.tags_list("ns/r"), "tags/list", ref="r")
+        walk_pages(client, client.tags_list("ns/r"), "tags/list", **WALK)
     with MemoryRegistry().client() as client:
         first = answer(200, {"Link": '</v2/ns/r/nowhere>; rel="next"'}, url=f"{REGISTRY}/v2/ns/r/tags/list")
         with pytest.raises(MustViolation, match=r"following Link: GET .* -> 404, expected 200"):
-            walk_pages(client, first, "tags/list", ref="r")
+            walk_pages(client, first, "tags/list", **WALK)
 
 
 def test_walk_pages_fails_an_unparsable_link() -> None:
     with MemoryRegistry().client() as client, pytest.raises(MustViolation, match="unparsable Link header"):
-        walk_pages(client, answer(200, {"Link": 'rel="next"'}), "tags/list", ref="r")
+        walk_pages(client, answer(200, {"Link": 'rel="next"'}), "tags/list", **WALK)
 
 
 # ordering ------------------------------------------------------------------------------------------
@@ -273,22 +336,32 @@ def test_orders(items: list[str], ascii_order: bool, lexical: bool) -> None:
 
 # deletes and referrers -----------------------------------------------------------------------------
 def test_check_gone() -> None:
-    check_gone(answer(404), run_config(), "GET", ref="r")
-    with pytest.raises(MustViolation, match="after a successful delete, expected 404"):
-        check_gone(answer(200), run_config(), "GET", ref="r")
     with verdicts() as recorder:
-        check_gone(answer(200), run_config(atomic_delete=False), "GET", ref="r")
-    assert "deletes declared non-atomic" in recorder.notes[0]
+        check_gone(answer(404), run_config(), "GET", rule=CONTESTED_RULE)
+    assert recorder.findings == []
+    with verdicts() as recorder:
+        check_gone(answer(200), run_config(), "GET", rule=CONTESTED_RULE)
+    assert levels(recorder) == [(Level.ADVICE, "test-contested")]
+    configure(VerdictSettings(spec_version=SpecVersion.V1_1, strict_readings=True))
+    with pytest.raises(MustViolation, match="after a successful delete, expected 404"):
+        check_gone(answer(200), run_config(), "GET", rule=CONTESTED_RULE)
+    with verdicts() as recorder:
+        check_gone(answer(200), run_config(atomic_delete=False), "GET", rule=CONTESTED_RULE)
+    assert "deletes declared non-atomic" in recorder.notes[0] and recorder.findings == []
 
 
 def test_subject_header_follows_the_referrers_api() -> None:
     subject = MANIFEST.digest
-    check_subject_header(answer(201, {"OCI-Subject": subject}), subject, True)
-    check_subject_header(answer(201), subject, False)
-    with pytest.raises(MustViolation, match="expected sha256"):
-        check_subject_header(answer(201), subject, True)
-    with pytest.raises(MustViolation, match="without the referrers API"):
-        check_subject_header(answer(201, {"OCI-Subject": subject}), subject, False)
+    rules = {"with_api": MUST_RULE, "without_api": CONTESTED_RULE}
     with verdicts() as recorder:
-        check_subject_header(answer(201, {"OCI-Subject": subject}), subject, None)
+        check_subject_header(answer(201, {"OCI-Subject": subject}), subject, True, **rules)
+        check_subject_header(answer(201), subject, False, **rules)
+    assert recorder.findings == []
+    with pytest.raises(MustViolation, match="expected sha256"):
+        check_subject_header(answer(201), subject, True, **rules)
+    with verdicts() as recorder:
+        check_subject_header(answer(201, {"OCI-Subject": subject}), subject, False, **rules)
+    assert levels(recorder) == [(Level.ADVICE, "test-contested")]
+    with verdicts() as recorder:
+        check_subject_header(answer(201, {"OCI-Subject": subject}), subject, None, **rules)
     assert recorder.notes == [f"OCI-Subject on the push: ['{subject}'] (referrers checks switched off)"]
