@@ -22,7 +22,6 @@ import json
 import random
 import secrets
 import uuid
-from types import SimpleNamespace
 
 import pytest
 
@@ -40,18 +39,10 @@ from conformance.client import RegistryClient
 from conformance.content import Manifest, image_manifest, random_blob
 from conformance.fixtures import Workspace
 from conformance.ledger.model import Rule
-from conformance.ledger.rules import errors, general, grammar, manifests, pull, uploads
+from conformance.ledger.rules import deletes, errors, general, grammar, manifests, pull, referrers, uploads
 from conformance.spec import media_types
 from conformance.spec.digests import digest_bytes
 from conformance.verdicts import judge, note, unsupported
-
-# Interim stand-ins (advice level) until the deletes and referrers rules modules exist.
-deletes = SimpleNamespace(
-    BLOB_DELETE_NOT_FOUND_404=general.ENDPOINT_TABLE, BLOB_DELETE_DISABLED=general.ENDPOINT_TABLE,
-    TAG_DELETE_DISABLED=general.ENDPOINT_TABLE, MANIFEST_DELETE_DISABLED=general.ENDPOINT_TABLE,
-    MANIFEST_DELETE_NO_REPOSITORY_404=general.ENDPOINT_TABLE,
-)
-referrers = SimpleNamespace(REFERRERS_INVALID_400=general.ENDPOINT_TABLE)
 
 pytestmark = [pytest.mark.errors, pytest.mark.rules(general.ERROR_ENVELOPE, general.ERROR_CODE_SHAPE,
                                                     general.ERROR_CODE_TABLE, general.ERROR_MESSAGE)]
