@@ -1,8 +1,8 @@
-"""A reproducible run of the WHOLE conformance suite against Debian's distribution 2.8.2, read back.
+"""A reproducible run of the WHOLE conformance suite against a real registry (distribution), read back.
 
     with start_distribution() as registry:  # stopped, its data removed, on leaving
         run = run_full_suite(registry.url, tmp_path / "report")
-    run.observed          # {check id: Observed(outcome, message)}
+    run.checks            # {check id: its results.json entry}
 
 The run is `python -m pytest conformance --registry-url URL` in a subprocess from the repository root,
 made reproducible: no cache provider, pytest-randomly off (fixed order), one process (pytest-xdist off:
@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from conformance.reporting.validation import validate_results
-from tests.conformance.expectations.expectations_file import Observed, observed_checks
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 HYPOTHESIS_SEED = "0"
@@ -35,8 +34,8 @@ RUN_BOUND = 540.0
 """Seconds the whole run may take before it is killed (about 2 minutes on a loaded 2-core machine)."""
 
 
-def suite_command(url: str, report_dir: Path) -> list[str]:
-    """The command line of the run."""
+def suite_command(url: str, report_dir: Path, extra_args: tuple[str, ...] = ()) -> list[str]:
+    """The command line of the run (`extra_args` appended)."""
     return [
         sys.executable,
         "-m",
@@ -54,6 +53,7 @@ def suite_command(url: str, report_dir: Path) -> list[str]:
         url,
         "--registry-report-dir",
         str(report_dir),
+        *extra_args,
     ]
 
 
@@ -81,17 +81,20 @@ class SuiteRun:
     results_path: Path
 
     @property
-    def observed(self) -> dict[str, Observed]:
-        """Every check by check id."""
-        return observed_checks(self.results)
+    def checks(self) -> dict[str, dict[str, Any]]:
+        """results.json check entries by check id (`test_module.py::test_name[params]`)."""
+        checks = self.results["checks"]
+        return {check["nodeid"].split("conformance/suites/", 1)[-1]: check for check in checks}
 
 
-def run_full_suite(url: str, report_dir: Path, *, bound: float = RUN_BOUND) -> SuiteRun:
+def run_full_suite(
+    url: str, report_dir: Path, *, bound: float = RUN_BOUND, extra_args: tuple[str, ...] = ()
+) -> SuiteRun:
     """Run the whole suite against `url`; raise AssertionError when it wrote no valid results.json."""
     with tempfile.TemporaryDirectory(prefix="expectations-docker-config-") as docker_config:
         started = time.monotonic()
         completed = subprocess.run(
-            suite_command(url, report_dir),
+            suite_command(url, report_dir, extra_args),
             cwd=REPO_ROOT,
             env=suite_environment(Path(docker_config)),
             capture_output=True,
