@@ -1,21 +1,25 @@
 """Read-only checks: content the user names in a registry that forbids pushes (the official OCI_RO_DATA_*).
 
 With `--registry-read-only` (or `--no-push`) nothing is written; these checks read what the user says
-exists in the namespace repository (`--registry-namespace` / OCI_REPO1):
+exists in the namespace repository (`--registry-namespace` / OCI_REPO1), and the pull rules bind the
+answers as for any pull (`conformance.ledger.rules.pull`, `.tags`, `.referrers`):
 
 - tags (`--registry-ro-tags` / OCI_RO_DATA_TAGS): `GET` and `HEAD /v2/<repo>/manifests/<tag>` answer
-  200 (end-3); the body is a JSON document valid against the schema of its `Content-Type` when we have
-  one; `Docker-Content-Digest` names the bytes; HEAD has no body and the same length and digest; the tag
-  is in the tag list (end-8a, walking `Link` pages);
+  200 (MUSTs); `Docker-Content-Digest` names the bytes (SHOULD in v1.1.1, MUST on main); HEAD's
+  `Content-Length` is the GET body's length (SHOULD / MUST on main); the tag is in the tag list (end-8a,
+  walking `Link` pages; MUST); a body that is no valid document of its `Content-Type` is advice (the
+  registry serves what was pushed: `read_only.READ_ONLY_MANIFEST_DOCUMENT`);
 - manifests (`--registry-ro-manifests`): `GET`/`HEAD` by digest answer 200 and the bytes hash to that
-  digest (the registry MUST serve exactly the stored content);
+  digest (the GET MUST "provide the expected manifest");
 - blobs (`--registry-ro-blobs`): `HEAD` answers 200 with `Content-Length`, `GET` streams bytes that hash
-  to the digest, as many as announced (end-2);
+  to the digest (MUST), as many as HEAD announced (SHOULD / MUST on main);
 - referrers (`--registry-ro-referrers`, subject digests): `GET /v2/<repo>/referrers/<digest>` answers 200
-  with an OCI image index (end-12a); since the user says referrers exist, an empty list is a warning.
+  with an OCI image index (end-12a, MUSTs); a 404 means the registry has no referrers API (unsupported);
+  an empty list for a subject named as having referrers is advice.
 
-Unlike the official suite, bodies are verified (digests recomputed, JSON validated). With nothing named,
-each check is reported as disabled. They also run in a normal run when content is named.
+No sentence binds a registry in read-only mode beyond these (the run never writes, so refusals of writes
+are not judged). Unlike the official suite, bodies are verified (digests recomputed, JSON validated). With
+nothing named, each check is reported as disabled. They also run in a normal run when content is named.
 """
 
 from __future__ import annotations
@@ -25,11 +29,13 @@ import pytest
 import schemas
 from conformance.checks.documents import check_schema, json_document, walk_pages
 from conformance.client import RegistryClient, Response
+from conformance.ledger.model import Rule
+from conformance.ledger.rules import general, pull, read_only, referrers, tags
 from conformance.options import ReadOnlyData, RunConfig
 from conformance.session import STATE_KEY
 from conformance.spec.digests import COMPUTABLE_ALGORITHMS, algorithm_of, digest_bytes
 from conformance.spec.media_types import OCI_INDEX
-from conformance.verdicts import DISABLED_PREFIX, must, note, should
+from conformance.verdicts import DISABLED_PREFIX, judge, note, unsupported
 
 KINDS = {
     "tag": ("tags", "--registry-ro-tags / OCI_RO_DATA_TAGS"),
@@ -55,130 +61,139 @@ def _repository(config: RunConfig) -> str:
     return config.read_only_data.repository or config.namespace
 
 
-def _check_digest_names(response: Response, content: bytes, config: RunConfig, what: str, ref: str) -> None:
-    """`Docker-Content-Digest`, when present (required unless switched off), names `content`."""
+def _check_digest_names(response: Response, content: bytes, config: RunConfig, what: str, rule: Rule) -> None:
+    """`Docker-Content-Digest`, when present (`rule`: SHOULD in v1.1.1, MUST on main), names `content`."""
     __tracebackhide__ = True
     value = response.content_digest
     if value is None:
-        must(not config.enabled("digest_header"), f"{what}: {response.describe()} carries no "
-             "Docker-Content-Digest header", ref=ref)
-        note(f"{what}: no Docker-Content-Digest (requirement switched off)")
+        if config.enabled("digest_header"):
+            judge(rule, False, f"{what}: {response.describe()} carries no Docker-Content-Digest header")
+        else:
+            note(f"{what}: no Docker-Content-Digest (requirement switched off)")
         return
     algorithm = algorithm_of(value.strip())
     if algorithm not in COMPUTABLE_ALGORITHMS:
         note(f"{what}: Docker-Content-Digest {value} uses {algorithm!r}, which the harness cannot compute")
         return
-    must(digest_bytes(content, algorithm) == value.strip(),
-         f"{what}: Docker-Content-Digest {value} does not match the body "
-         f"({digest_bytes(content, algorithm)})", ref=ref)
+    judge(rule, digest_bytes(content, algorithm) == value.strip(),
+          f"{what}: Docker-Content-Digest {value} does not match the body "
+          f"({digest_bytes(content, algorithm)})")
 
 
 def _check_manifest_document(response: Response, what: str) -> None:
-    """The manifest body is JSON, valid against the schema of its Content-Type when we have one."""
+    """The manifest body is JSON, valid against the schema of its Content-Type when we have one (advice)."""
     __tracebackhide__ = True
-    document = json_document(response, what, ref="spec.md#pulling-manifests")
+    document = json_document(response, what, rule=read_only.READ_ONLY_MANIFEST_DOCUMENT)
     media_type = response.content_type or ""
+    if document is None:
+        return
     if schemas.name_for_media_type(media_type) is None:
         note(f"{what}: Content-Type {media_type!r} has no schema here; the document was not validated")
         return
-    check_schema(document, media_type, what, ref="spec.md#pulling-manifests")
+    check_schema(document, media_type, what, rule=read_only.READ_ONLY_MANIFEST_DOCUMENT)
 
 
 def _check_head_matches(head: Response, body: bytes, config: RunConfig, what: str) -> None:
     __tracebackhide__ = True
-    ref = "spec.md#checking-if-content-exists-in-the-registry"
-    must(head.status_code == 200, f"{head.describe()}, expected 200", ref=ref)
-    must(not head.content, f"{head.describe()} returned a body to HEAD", ref=ref)
+    judge(pull.HEAD_200, head.status_code == 200, f"{head.describe()}, expected 200")
+    if head.content:
+        note(f"{head.describe()} returned {len(head.content)} bytes of body to HEAD")
     length = head.header("content-length")
-    must(length is not None and length.strip() == str(len(body)),
-         f"{head.describe()}: Content-Length {length!r}, the GET body has {len(body)} bytes", ref=ref)
-    _check_digest_names(head, body, config, what, ref)
+    judge(pull.HEAD_CONTENT_LENGTH, length is not None and length.strip() == str(len(body)),
+          f"{head.describe()}: Content-Length {length!r}, the GET body has {len(body)} bytes")
+    _check_digest_names(head, body, config, what, pull.HEAD_DIGEST_HEADER)
 
 
-@pytest.mark.spec("end-3", "end-8a", "spec.md#pulling-manifests")
-@pytest.mark.level("MUST")
+MANIFEST_RULES = (pull.MANIFEST_GET_200, pull.MANIFEST_DIGEST_HEADER, pull.HEAD_200, pull.HEAD_CONTENT_LENGTH,
+                  pull.HEAD_DIGEST_HEADER, read_only.READ_ONLY_MANIFEST_DOCUMENT)
+"""What a named manifest's GET and HEAD are judged by."""
+
+
 @pytest.mark.pull
+@pytest.mark.rules(*MANIFEST_RULES, tags.TAGS_LIST_200, tags.TAGS_LIST_FORMAT, tags.TAGS_LINK_FORMAT)
 def test_named_tag_is_served_and_listed(client: RegistryClient, registry_config: RunConfig, tag: str) -> None:
     repo = _repository(registry_config)
     what = f"manifest {repo}:{tag}"
     response = client.manifest_get(repo, tag)
-    must(response.status_code == 200, f"{response.describe()}, expected 200 for a named tag", ref="end-3")
+    judge(pull.MANIFEST_GET_200, response.status_code == 200,
+          f"{response.describe()}, expected 200 for a named tag")
     _check_manifest_document(response, what)
-    _check_digest_names(response, response.content, registry_config, what, "spec.md#pulling-manifests")
+    _check_digest_names(response, response.content, registry_config, what, pull.MANIFEST_DIGEST_HEADER)
     _check_head_matches(client.manifest_head(repo, tag), response.content, registry_config, what)
     if not registry_config.enabled("tags_list"):
         note(f"tag list not checked ({registry_config.off_reason('tags_list')})")
         return
     first = client.tags_list(repo)
-    must(first.status_code == 200, f"{first.describe()}, expected 200 for a repository with tags",
-         ref="end-8a")
-    listed = [name for page in walk_pages(client, first, "tag list", ref="end-8a")
-              for name in (json_document(page, "tag list", ref="end-8a").get("tags") or [])]
-    must(tag in listed, f"tag {tag!r} is served but missing from the tag list ({len(listed)} tags)",
-         ref="spec.md#listing-tags")
+    judge(tags.TAGS_LIST_200, first.status_code == 200,
+          f"{first.describe()}, expected 200 for a repository with tags")
+    listed: list[str] = []
+    for page in walk_pages(client, first, "tag list", link_rule=tags.TAGS_LINK_FORMAT,
+                           page_rule=tags.TAGS_LIST_200):
+        document = json_document(page, "tag list", rule=tags.TAGS_LIST_FORMAT)
+        listed += (document.get("tags") if isinstance(document, dict) else None) or []
+    judge(tags.TAGS_LIST_FORMAT, tag in listed,
+          f"tag {tag!r} is served but missing from the tag list ({len(listed)} tags)")
 
 
-@pytest.mark.spec("end-3", "spec.md#pulling-manifests")
-@pytest.mark.level("MUST")
 @pytest.mark.pull
+@pytest.mark.rules(*MANIFEST_RULES)
 def test_named_manifest_is_served_by_digest(
     client: RegistryClient, registry_config: RunConfig, manifest: str
 ) -> None:
     repo = _repository(registry_config)
     what = f"manifest {repo}@{manifest}"
     response = client.manifest_get(repo, manifest)
-    must(response.status_code == 200, f"{response.describe()}, expected 200 for a named manifest",
-         ref="end-3")
+    judge(pull.MANIFEST_GET_200, response.status_code == 200,
+          f"{response.describe()}, expected 200 for a named manifest")
     algorithm = algorithm_of(manifest)
     if algorithm in COMPUTABLE_ALGORITHMS:
-        must(digest_bytes(response.content, algorithm) == manifest,
-             f"{what}: the body hashes to {digest_bytes(response.content, algorithm)}: the registry MUST "
-             "serve exactly the content of the digest", ref="spec.md#pulling-manifests")
+        judge(pull.MANIFEST_GET_200, digest_bytes(response.content, algorithm) == manifest,
+              f"{what}: the body hashes to {digest_bytes(response.content, algorithm)}: the registry MUST "
+              "provide the expected manifest, the content of the digest")
     else:
         note(f"{what}: digest algorithm {algorithm!r} cannot be computed here; body not verified")
     _check_manifest_document(response, what)
-    _check_digest_names(response, response.content, registry_config, what, "spec.md#pulling-manifests")
+    _check_digest_names(response, response.content, registry_config, what, pull.MANIFEST_DIGEST_HEADER)
     _check_head_matches(client.manifest_head(repo, manifest), response.content, registry_config, what)
 
 
-@pytest.mark.spec("end-2", "spec.md#pulling-blobs")
-@pytest.mark.level("MUST")
 @pytest.mark.pull
+@pytest.mark.rules(pull.HEAD_200, pull.HEAD_CONTENT_LENGTH, pull.BLOB_GET_200)
 def test_named_blob_is_served(client: RegistryClient, registry_config: RunConfig, blob: str) -> None:
     repo = _repository(registry_config)
     head = client.blob_head(repo, blob)
-    must(head.status_code == 200, f"{head.describe()}, expected 200 for a named blob",
-         ref="spec.md#checking-if-content-exists-in-the-registry")
+    judge(pull.HEAD_200, head.status_code == 200, f"{head.describe()}, expected 200 for a named blob")
     length = head.header("content-length")
-    must(length is not None and length.strip().isdigit(), f"{head.describe()}: Content-Length {length!r}",
-         ref="spec.md#checking-if-content-exists-in-the-registry")
+    judge(pull.HEAD_CONTENT_LENGTH, length is not None and length.strip().isdigit(),
+          f"{head.describe()}: Content-Length {length!r}")
     response = client.blob_get_digest(repo, blob)
-    must(response.status_code == 200, f"{response.describe()}, expected 200", ref="end-2")
+    judge(pull.BLOB_GET_200, response.status_code == 200, f"{response.describe()}, expected 200")
     if algorithm_of(blob) in COMPUTABLE_ALGORITHMS:
-        must(response.computed_digest == blob,
-             f"{response.describe()}: the body hashes to {response.computed_digest}",
-             ref="spec.md#pulling-blobs")
+        judge(pull.BLOB_GET_200, response.computed_digest == blob,
+              f"{response.describe()}: the body hashes to {response.computed_digest}, not the blob's digest")
     else:
         note(f"blob {blob}: digest algorithm cannot be computed here; body not verified")
-    must(str(response.body_size) == (length or "").strip(),
-         f"{response.describe()}: {response.body_size} bytes, HEAD announced {length}", ref="end-2")
+    judge(pull.HEAD_CONTENT_LENGTH, str(response.body_size) == (length or "").strip(),
+          f"{response.describe()}: {response.body_size} bytes, HEAD announced {length}")
 
 
-@pytest.mark.spec("end-12a", "spec.md#listing-referrers")
-@pytest.mark.level("MUST")
 @pytest.mark.content_discovery
 @pytest.mark.feature("referrers")
+@pytest.mark.rules(referrers.REFERRERS_200, referrers.REFERRERS_CONTENT_TYPE, referrers.REFERRERS_INDEX_BODY,
+                   read_only.READ_ONLY_REFERRERS_NAMED, general.CATEGORY_CLAIM)
 def test_named_subject_lists_its_referrers(
     client: RegistryClient, registry_config: RunConfig, subject: str
 ) -> None:
     repo = _repository(registry_config)
     response = client.referrers(repo, subject)
-    must(response.status_code == 200, f"{response.describe()}, expected 200 from the referrers API",
-         ref="spec.md#listing-referrers")
-    must(response.content_type == OCI_INDEX,
-         f"{response.describe()}: Content-Type {response.header('content-type')!r}, expected {OCI_INDEX}",
-         ref="spec.md#listing-referrers")
-    document = json_document(response, "referrers list", ref="spec.md#listing-referrers")
-    check_schema(document, "referrers", "referrers list", ref="spec.md#listing-referrers")
-    should(bool(document.get("manifests")), f"referrers of {subject}: empty list, but the subject was named "
-           "as having referrers", ref="spec.md#listing-referrers")
+    if response.status_code == 404:
+        unsupported(f"referrers of {subject}: {response.describe()}: the registry has no referrers API (a "
+                    "registry with it MUST NOT answer 404; clients use the referrers tag schema)")
+    judge(referrers.REFERRERS_200, response.status_code == 200,
+          f"{response.describe()}, expected 200 from the referrers API")
+    judge(referrers.REFERRERS_CONTENT_TYPE, response.content_type == OCI_INDEX,
+          f"{response.describe()}: Content-Type {response.header('content-type')!r}, expected {OCI_INDEX}")
+    document = json_document(response, "referrers list", rule=referrers.REFERRERS_INDEX_BODY)
+    check_schema(document, "referrers", "referrers list", rule=referrers.REFERRERS_INDEX_BODY)
+    judge(read_only.READ_ONLY_REFERRERS_NAMED, bool(document.get("manifests")),
+          f"referrers of {subject}: empty list, but the subject was named as having referrers")
