@@ -39,21 +39,24 @@ from conformance.checks.documents import (
 from conformance.checks.listings import referrer_entries
 from conformance.checks.properties import Example, PropertyRun, property_client_fixture  # noqa: F401 (fixture)
 from conformance.checks.stateful_model import MachineContext, RepositoryModel, Steps, step
+from conformance.checks.stateful_verdicts import (
+    DELETE_AND_REFERRER_RULES,
+    check_gone,
+    compare_referrers,
+    delete_refused,
+)
 from conformance.client import RegistryClient, Response
 from conformance.content import Blob, Manifest, image_config, image_manifest, random_blob, referrer, tar_layer
 from conformance.hypothesis_profiles import check_settings
 from conformance.ledger.model import Rule
 from conformance.ledger.rules import deletes
-from conformance.ledger.rules import referrers as referrer_rules
 from conformance.options import RunConfig
 from conformance.strategies import artifact_types
-from conformance.verdicts import judge, must
+from conformance.verdicts import must
 
 pytestmark = [pytest.mark.properties, pytest.mark.writes]
 
 STEP_TAGS = st.from_regex(r"\A[a-z0-9][a-z0-9._-]{0,10}\Z", fullmatch=True)
-OPTIONAL_STATUSES = (400, 405)
-"""A disabled delete MUST answer 400 or 405 (spec.md "Deleting tags/manifests/blobs")."""
 
 
 class RegistryMachine(RuleBasedStateMachine):
@@ -165,7 +168,8 @@ class RegistryMachine(RuleBasedStateMachine):
         tag = data.draw(st.sampled_from(sorted(self.model[repo].tags)), label="tag")
         self.steps.append(f"delete tag {tag} of repo {self.repos.index(repo)}")
         response = self.client.manifest_delete(repo, tag)
-        if not self._deleted(response, "tag_delete", deletes.TAG_DELETE_202, deletes.TAG_DELETE_DISABLED):
+        if delete_refused(response, deletes.TAG_DELETE_202, deletes.TAG_DELETE_DISABLED):
+            self._unsupported("tag_delete", response, f"DELETE of a tag answered {response.status_code}")
             return
         state = self.model[repo]
         digest = state.tags[tag]
@@ -184,8 +188,9 @@ class RegistryMachine(RuleBasedStateMachine):
         digest = data.draw(st.sampled_from(sorted(self.model[repo].manifests)), label="manifest")
         self.steps.append(f"delete manifest {digest[:15]}… of repo {self.repos.index(repo)}")
         response = self.client.manifest_delete(repo, digest)
-        if not self._deleted(response, "manifest_delete", deletes.MANIFEST_DELETE_202,
-                             deletes.MANIFEST_DELETE_DISABLED):
+        if delete_refused(response, deletes.MANIFEST_DELETE_202, deletes.MANIFEST_DELETE_DISABLED):
+            self._unsupported("manifest_delete", response,
+                              f"DELETE of a manifest answered {response.status_code}")
             return
         state = self.model[repo]
         del state.manifests[digest]
@@ -209,26 +214,13 @@ class RegistryMachine(RuleBasedStateMachine):
         digest = data.draw(st.sampled_from(sorted(self.model[repo].blobs)), label="blob")
         self.steps.append(f"delete blob {digest[:15]}… of repo {self.repos.index(repo)}")
         response = self.client.blob_delete(repo, digest)
-        if not self._deleted(response, "blob_delete", deletes.BLOB_DELETE_202, deletes.BLOB_DELETE_DISABLED):
+        if delete_refused(response, deletes.BLOB_DELETE_202, deletes.BLOB_DELETE_DISABLED):
+            self._unsupported("blob_delete", response, f"DELETE of a blob answered {response.status_code}")
             return
         state = self.model[repo]
         del state.blobs[digest]
         state.gone_blobs.add(digest)
         self.touched.add((repo, "blob", digest))
-
-    def _deleted(self, response: Response, feature: str, success: Rule, disabled: Rule) -> bool:
-        """Whether the delete succeeded (202); 400/405 mark `feature` unsupported; any other answer fails."""
-        __tracebackhide__ = True
-        status = response.status_code
-        if status in OPTIONAL_STATUSES:
-            self._unsupported(feature, response, f"DELETE answered {status}")
-            return False
-        if 200 <= status < 300:
-            judge(success, status == 202, f"{response.describe()}, expected 202 Accepted")
-        else:
-            judge(disabled, False, f"{response.describe()}: a delete of content the model holds either "
-                  "succeeds (202) or, disabled, answers 400 or 405")
-        return True
 
     def _mountable(self) -> list[tuple[str, str]]:
         """(source, target) pairs where the source holds a blob the target lacks."""
@@ -309,27 +301,10 @@ class RegistryMachine(RuleBasedStateMachine):
         self.steps.append(f"list referrers of {digest[:15]}… in repo {self.repos.index(repo)}"
                           + (f" with artifactType={artifact_type}" if artifact_type else ""))
         entries, applied = referrer_entries(self.client, repo, digest, artifact_type)
-        listed = sorted(str(entry.get("digest", "?")) for entry in entries)
-        filtered = applied and artifact_type is not None
-        referrers = [other for other in state.manifests if state.subject_of(other) == digest]
-        matching = [other for other in referrers if state.manifests[other].artifact_type == artifact_type]
-        run, what = self.context.run, f"referrers of {digest} (artifactType={artifact_type})"
-        if filtered:
-            others = [other for other in listed if other in referrers and other not in matching]
-            run.judge_once(referrer_rules.REFERRERS_FILTER_HEADER, not others, "filter-header",
-                           f"{what}: OCI-Filters-Applied: artifactType, but other types are listed: {others}")
-        elif artifact_type is not None:
-            run.judge_once(referrer_rules.REFERRERS_FILTERING, False, "filtering",
-                           f"{what}: no OCI-Filters-Applied: the registry SHOULD support filtering")
-        expected = sorted(matching if filtered else referrers)
-        missing = [other for other in expected if other not in listed]
-        judge(referrer_rules.REFERRERS_INCLUDE_NEW, not missing,
-              f"{what} list {listed}, the model has {expected}: {missing} pushed with the subject are "
-              "missing")
-        extra = [other for other in listed if other not in expected]
-        run.judge_once(referrer_rules.REFERRERS_EACH_DESCRIPTOR, not extra, "extra",
-                       f"{what} list {listed}, the model has {expected}: {extra} are no (remaining) "
-                       "referrers of the subject")
+        model = {other: state.manifests[other].artifact_type for other in state.manifests
+                 if state.subject_of(other) == digest}
+        compare_referrers(self.context.run, entries, applied, model, artifact_type=artifact_type,
+                          what=f"referrers of {digest} (artifactType={artifact_type})")
 
     # the registry agrees with the model ----------------------------------------------------------
     @invariant()
@@ -376,16 +351,7 @@ class RegistryMachine(RuleBasedStateMachine):
              ref="spec.md#pulling-manifests")
 
     def _check_gone(self, response: Response, what: str, rule: Rule) -> None:
-        """A deleted thing answers 404: contested (advice unless strict readings), a note when non-atomic."""
-        __tracebackhide__ = True
-        if response.status_code == 404:
-            return
-        if not self.context.config.enabled("atomic_delete"):
-            self.context.run.note_once(f"{what}: {response.describe()} after the delete (deletes declared "
-                                       "non-atomic)")
-            return
-        self.context.run.judge_once(rule, False, "gone", f"{what}: {response.describe()} after a successful "
-                                    "delete, expected 404")
+        check_gone(self.context.run, response, what, rule)
 
     def check_everything(self) -> None:
         """At the end of a run: every tag, manifest and blob of the model, and everything deleted."""
@@ -396,18 +362,6 @@ class RegistryMachine(RuleBasedStateMachine):
                           | {(repo, "blob", d) for d in [*state.blobs, *state.gone_blobs]})
             for _, kind, reference in sorted(everything):
                 self._check_one(repo, kind, reference)
-
-
-DELETE_AND_REFERRER_RULES = (
-    deletes.TAG_DELETE_202, deletes.TAG_DELETE_DISABLED, deletes.TAG_DELETE_GONE,
-    deletes.MANIFEST_DELETE_202, deletes.MANIFEST_DELETE_DISABLED, deletes.MANIFEST_DELETE_GONE,
-    deletes.BLOB_DELETE_202, deletes.BLOB_DELETE_DISABLED, deletes.BLOB_DELETE_GONE,
-    referrer_rules.REFERRERS_200, referrer_rules.REFERRERS_NO_404, referrer_rules.REFERRERS_CONTENT_TYPE,
-    referrer_rules.REFERRERS_INDEX_BODY, referrer_rules.REFERRERS_LINK_FORMAT,
-    referrer_rules.REFERRERS_INCLUDE_NEW, referrer_rules.REFERRERS_EACH_DESCRIPTOR,
-    referrer_rules.REFERRERS_FILTERING, referrer_rules.REFERRERS_FILTER_HEADER,
-)
-"""What the delete and referrer steps judge (the listing helper's page rules included)."""
 
 
 @pytest.mark.push
