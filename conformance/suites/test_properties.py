@@ -41,7 +41,7 @@ from conformance.checks.example_uploads import push_blobs_and_children as _push_
 from conformance.checks.example_uploads import push_sha512_blobs as _sha512_blobs_pushed
 from conformance.checks.example_uploads import send_chunk_plan as _send_plan
 from conformance.checks.example_uploads import sha512_refused as _sha512_refused
-from conformance.checks.listings import TAGS
+from conformance.checks.listings import WALK_RULES as TAG_WALK_RULES
 from conformance.checks.listings import referrer_entries as _referrer_entries
 from conformance.checks.listings import walk_tag_pages as _walk_tags
 from conformance.checks.properties import PropertyRun, property_client_fixture  # noqa: F401 (fixture)
@@ -58,9 +58,11 @@ from conformance.checks.transfers import (
 from conformance.client import RegistryClient
 from conformance.content import Manifest, image_manifest, random_blob
 from conformance.hypothesis_profiles import check_settings
+from conformance.ledger.model import Rule
 from conformance.ledger.rules import general, grammar, pull, uploads
 from conformance.ledger.rules import manifests as manifest_rules
 from conformance.ledger.rules import referrers as referrer_rules
+from conformance.ledger.rules import tags as tag_rules
 from conformance.options import RunConfig
 from conformance.spec.digests import algorithm_of
 from conformance.spec.media_types import OCI_INDEX
@@ -73,7 +75,7 @@ from conformance.strategies import (
     manifests,
     tag_sets,
 )
-from conformance.verdicts import judge, must, note, unsupported
+from conformance.verdicts import judge, note, unsupported
 
 pytestmark = [pytest.mark.properties, pytest.mark.writes]
 
@@ -259,8 +261,7 @@ def test_any_chunk_at_a_wrong_offset_gets_416(
 @pytest.mark.content_discovery
 @pytest.mark.tags
 @pytest.mark.feature("tags_list")
-@pytest.mark.spec("end-8a", "end-8b", TAGS)
-@pytest.mark.level("MUST")
+@pytest.mark.rules(*TAG_WALK_RULES, general.CATEGORY_CLAIM)
 @check_settings(scale=1.0)
 @given(tags=tag_sets(min_size=1, max_size=10), n=st.integers(1, 12), seed=st.integers(0, 2**16))
 def test_any_tag_set_pages_into_exactly_the_sorted_tags(
@@ -269,6 +270,10 @@ def test_any_tag_set_pages_into_exactly_the_sorted_tags(
 ) -> None:
     run = _run(property_client, registry_config, capabilities, "tag-pages",
                test_any_tag_set_pages_into_exactly_the_sorted_tags)
+
+    def once(rule: Rule, condition: object, message: str) -> bool:
+        return run.judge_once(rule, condition, "tag-pages", message)
+
     with run.example(tags=sorted(tags), n=n) as example:
         client, repo = example.client, example.repo
         image = image_manifest(seed, layer_size=8)
@@ -278,14 +283,13 @@ def test_any_tag_set_pages_into_exactly_the_sorted_tags(
         for tag in order:
             client.push_manifest(repo, tag, image)
         example.cleanup.manifest(repo, image.digest)
-        pages = _walk_tags(client, repo, n, -(-len(tags) // n))
-        for number, page in enumerate(pages, start=1):
-            must(len(page) <= n, f"page {number} of tags/list?n={n} has {len(page)} tags: {page}", ref=TAGS)
+        pages = _walk_tags(client, repo, n, tags, judge_with=once)
         listed = [tag for page in pages for tag in page]
-        must(sorted(listed) == sorted(tags) and len(listed) == len(tags),
-             f"walking tags/list?n={n} gave {listed}, the repository has {sorted(tags)}", ref=TAGS)
-        must(is_spec_order(listed), f"walking tags/list?n={n} gave {listed}: neither lexical nor "
-             "ASCIIbetical order", ref=TAGS)
+        once(tag_rules.TAGS_LAST_AFTER, sorted(set(listed)) == sorted(tags),
+             f"walking tags/list?n={n} gave {listed}, the repository has {sorted(tags)}")
+        once(tag_rules.TAGS_LAST_AFTER, is_spec_order(listed),
+             f"walking tags/list?n={n} gave {listed}: the pages together are in neither lexical nor "
+             "ASCIIbetical order")
 
 
 # referrers -----------------------------------------------------------------------------------------
