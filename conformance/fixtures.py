@@ -1,7 +1,7 @@
 """Fixtures the conformance checks use; loaded by the plugin, so every check (and your own suites) sees them.
 
 The plugin imports this module before pytest registers it, so it opts out of assertion rewriting
-(PYTEST_DONT_REWRITE): its checks use `must()`, not bare asserts, and pytest would otherwise warn that
+(PYTEST_DONT_REWRITE): its checks use `judge()`, not bare asserts, and pytest would otherwise warn that
 it was imported too early to be rewritten.
 
 Session scope (one per pytest process, i.e. per xdist worker):
