@@ -41,9 +41,6 @@ REFUSAL_RULES: tuple[Rule, ...] = (
 )
 """What `check_refusal` judges besides the code rule the caller passes."""
 
-_LEGACY_REFS = {"spec.md#pushing-a-blob-in-chunks": uploads.CHUNKED_CLOSE_201}
-
-
 def check_digest_header(
     response: Response,
     content: bytes,
@@ -51,7 +48,6 @@ def check_digest_header(
     *,
     required: bool,
     what: str,
-    ref: str | None = None,
     rule: Rule = pull.BLOB_DIGEST_HEADER,
     value_rule: Rule = pull.BLOB_DIGEST_HEADER_MATCHES_BODY,
 ) -> None:
@@ -91,17 +87,16 @@ def check_blob_created(
     response: Response,
     *,
     what: str,
-    ref: str | None = None,
     rule: Rule | None = None,
     digest_rule: Rule = uploads.UPLOAD_CREATED_DIGEST_HEADER,
 ) -> None:
     """A finished upload: 201 with a `Location` that serves exactly `blob` (`rule`); a digest header names it.
 
-    `rule` is the 201 sentence of the method (default `UPLOAD_PUT_201`; the legacy `ref` of the chunked
-    section picks `CHUNKED_CLOSE_201`); a refusal fails on category-claim (see `check_step`).
+    `rule` is the 201 sentence of the method (default `UPLOAD_PUT_201`; `CHUNKED_CLOSE_201` for a chunked
+    upload); a refusal fails on category-claim (see `check_step`).
     """
     __tracebackhide__ = True
-    rule = rule or _LEGACY_REFS.get(ref or "", uploads.UPLOAD_PUT_201)
+    rule = rule or uploads.UPLOAD_PUT_201
     if not check_step(response, 201, rule, what):
         return
     location = response.location

@@ -17,7 +17,6 @@ up: a session id that was never issued.
     patched = client.upload_patch(location, chunk, content_range=content_range(0, len(chunk)))
     location = check_session_progress(patched, len(chunk), what="PATCH")  # 202, Location, Range: 0-<end>
 
-The `ref=` keyword the helpers still accept is the rule-less form of the first suite version and is ignored.
 """
 
 from __future__ import annotations
@@ -77,8 +76,7 @@ def start_session(
 
 
 def session_location(
-    response: Response, *, what: str, status: int = 202, ref: str | None = None,
-    rule: Rule = uploads.UPLOAD_POST_202,
+    response: Response, *, what: str, status: int = 202, rule: Rule = uploads.UPLOAD_POST_202,
 ) -> str:
     """The resolved `Location` of an answer that must be `status` (202) with a Location, judged by `rule`.
 
@@ -158,7 +156,6 @@ def check_session_progress(
     *,
     what: str,
     status: int = 202,
-    ref: str | None = None,
     rule: Rule | None = None,
 ) -> str:
     """`session_progress` for MUST rules (PATCH 202, status 204): the Location the next request must use."""

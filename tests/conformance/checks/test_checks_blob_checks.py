@@ -114,11 +114,13 @@ def test_blob_created_needs_201_and_a_location_that_pulls() -> None:
                                what="PUT")
 
 
-def test_the_legacy_chunked_ref_picks_the_chunked_close_rule() -> None:
+def test_the_method_s_201_rule_judges_a_wrong_status() -> None:
     with MemoryRegistry().client() as client, pytest.raises(MustViolation) as failed:
-        check_blob_created(client, blob_of(DATA), answer(204), what="PUT",
-                           ref="spec.md#pushing-a-blob-in-chunks")
+        check_blob_created(client, blob_of(DATA), answer(204), what="PUT", rule=uploads.CHUNKED_CLOSE_201)
     assert failed.value.rule is uploads.CHUNKED_CLOSE_201
+    with MemoryRegistry().client() as client, pytest.raises(MustViolation) as failed:
+        check_blob_created(client, blob_of(DATA), answer(204), what="PUT")
+    assert failed.value.rule is uploads.UPLOAD_PUT_201
 
 
 def test_a_wrong_digest_header_on_the_201_is_advice() -> None:
