@@ -82,16 +82,16 @@ def test_bundled_server_starts_once_on_first_use_and_default_report_dir(
 ) -> None:
     source = '''
 import pytest
-from conformance.verdicts import must, note
+from conformance.verdicts import note
 
 @pytest.mark.pull
 def test_one(client, repo):
-    must(client.ping().status_code == 200, "ping")
+    assert client.ping().status_code == 200, "ping"
     note(repo)
 
 @pytest.mark.pull
 def test_two(client, repo):
-    must(client.tags_list(repo).status_code == 404, "unknown repository has no tag list")
+    assert client.tags_list(repo).status_code == 404, "unknown repository has no tag list"
 '''
     run = run_inner(pytester, monkeypatch, source, report_dir=None)
     run.result.assert_outcomes(passed=2)
@@ -190,17 +190,19 @@ def test_xdist_run_with_bundled_server_per_worker(
     clean_environment(monkeypatch)
     pytester.makepyfile(test_checks='''
 import pytest
-from conformance.verdicts import must, note, should
+from conformance.ledger.rules import pull
+from conformance.verdicts import judge, note
 
 @pytest.mark.pull
 @pytest.mark.parametrize("number", range(4))
 def test_ping(client, repo, number):
-    must(client.ping().status_code == 200, "ping")
+    assert client.ping().status_code == 200, "ping"
     note(repo)
 
+@pytest.mark.rules(pull.MANIFEST_CONTENT_TYPE_MATCHES_PUSH)
 @pytest.mark.push
 def test_warns(client):
-    should(False, "a warning from a worker")
+    judge(pull.MANIFEST_CONTENT_TYPE_MATCHES_PUSH, False, "a warning from a worker")
 ''')
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
                                            "--registry-report-dir", "out")
@@ -213,7 +215,8 @@ def test_warns(client):
     assert len(repos) == 4 and all(repo.startswith(namespace + "/test-ping-") for repo in repos)
     assert len(set(repos)) == 4
     warned = [check for check in results["checks"] if check["outcome"] == "warned"]
-    assert warned[0]["warnings"] == ["a warning from a worker"]
+    assert warned[0]["warnings"][0].startswith("a warning from a worker\n")
+    assert [finding["rule"] for finding in warned[0]["findings"]] == ["manifest-content-type-matches-push"]
     assert results["registry"]["bundled"] is True and results["server_headers"]["(status)"] == "200"
     assert len(results["registry"]["worker_urls"]) == 2  # one bundled server per worker
     assert results["registry"]["url"] in results["registry"]["worker_urls"]

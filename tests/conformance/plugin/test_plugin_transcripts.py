@@ -23,13 +23,15 @@ SUITES = Path(__file__).resolve().parents[3] / "conformance" / "suites"
 
 FAILING_AFTER_AUTH = """
 import pytest
-from conformance.verdicts import must
+from conformance.ledger.rules import pull
+from conformance.verdicts import judge
 
+@pytest.mark.rules(pull.BLOB_GET_200)
 @pytest.mark.pull
 def test_fails_after_authenticated_requests(client):
     response = client.ping()
     assert response.status_code == 200
-    must(False, "forced failure to show the transcript", ref="end-1")
+    judge(pull.BLOB_GET_200, False, "forced failure to show the transcript")
 """
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import schemas
+from conformance.ledger.rules import pull
 from tests.conformance.plugin.plugin_runs import InnerRun, run_inner
 
 pytest_plugins = ["pytester"]
@@ -12,7 +13,8 @@ pytest_plugins = ["pytester"]
 CHECKS = '''
 import pytest
 from conformance.client import SetupFailed
-from conformance.verdicts import HarnessError, MustViolation, must, note, should, unsupported
+from conformance.ledger.rules import pull
+from conformance.verdicts import HarnessError, MustViolation, judge, note, unsupported
 
 @pytest.fixture
 def refused_setup():
@@ -22,26 +24,26 @@ def refused_setup():
 def broken_fixture():
     raise RuntimeError("bug in a fixture")
 
-@pytest.mark.spec("end-1", "spec.md#determining-support")
-@pytest.mark.level("MUST")
+@pytest.mark.rules(pull.MANIFEST_GET_200, pull.BLOB_GET_200)
 @pytest.mark.pull
 def test_passes():
-    must(True, "never shown")
+    judge(pull.MANIFEST_GET_200, True, "never shown")
     note("informational only")
 
-@pytest.mark.spec("end-2")
+@pytest.mark.rules(pull.BLOB_GET_200)
 @pytest.mark.push
 def test_must_violation():
-    must(1 == 2, "blob GET answered 500, expected 200", ref="end-2")
+    judge(pull.BLOB_GET_200, 1 == 2, "blob GET answered 500, expected 200")
 
 @pytest.mark.pull
 def test_plain_assert():
     assert 1 == 2, "plain assert counts as a MUST"
 
-@pytest.mark.spec("spec.md#pushing-blobs")
+@pytest.mark.rules(pull.MANIFEST_CONTENT_TYPE_MATCHES_PUSH)
 @pytest.mark.push
 def test_should_violation():
-    assert should(False, "OCI-Chunk-Min-Length missing", ref="spec.md#pushing-a-blob-in-chunks") is False
+    held = judge(pull.MANIFEST_CONTENT_TYPE_MATCHES_PUSH, False, "Content-Type is not the pushed type")
+    assert held is False
     note("still ran after the warning")
 
 @pytest.mark.content_discovery
@@ -120,16 +122,23 @@ def test_each_kind_of_check_gets_its_outcome_message_and_metadata(mixed_run: Inn
     assert mixed_run.results["verdict"] == "error"
     assert schemas.validate(mixed_run.results, "results") == []
     assert mixed_run.result.ret == pytest.ExitCode.TESTS_FAILED
-    must = mixed_run.check("test_must_violation")
-    assert must["message"] == "MustViolation: blob GET answered 500, expected 200 [end-2]"
-    assert must["spec_refs"] == ["end-2"]
-    assert must["categories"] == ["push"]
+    failed = mixed_run.check("test_must_violation")
+    assert failed["message"].startswith("MustViolation: blob GET answered 500, expected 200\n")
+    assert pull.BLOB_GET_200.quote[:40] in failed["message"], "the failure quotes its rule"
+    assert failed["spec_refs"] == ["spec.md#pulling-blobs"] and failed["rules"] == ["blob-get-200"]
+    assert [(f["level"], f["rule"]) for f in failed["findings"]] == [("fail", "blob-get-200")]
+    assert failed["categories"] == ["push"]
     passed = mixed_run.check("test_passes")
-    assert passed["spec_refs"] == ["end-1", "spec.md#determining-support"]
-    assert passed["level"] == "MUST"
+    assert passed["spec_refs"] == ["spec.md#pulling-blobs", "spec.md#pulling-manifests"]
+    assert passed["level"] == "MUST" and passed["findings"] == []
+    assert passed["evaluated_rules"] == ["manifest-get-200"]
     assert passed["notes"] == ["informational only"]
     warned = mixed_run.check("test_should_violation")
-    assert warned["warnings"] == ["OCI-Chunk-Min-Length missing [spec.md#pushing-a-blob-in-chunks]"]
+    [warning] = warned["warnings"]
+    assert warning.startswith("Content-Type is not the pushed type\n")
+    assert pull.MANIFEST_CONTENT_TYPE_MATCHES_PUSH.quote[:40] in warning
+    assert [(f["level"], f["rule"]) for f in warned["findings"]] == [
+        ("warn", "manifest-content-type-matches-push")]
     assert warned["notes"] == ["still ran after the warning"]
     assert mixed_run.check("test_unsupported")["message"] == "unsupported: referrers API answered 404"
     disabled = mixed_run.check("test_switched_off")
@@ -145,7 +154,7 @@ def test_reports_and_terminal_show_each_outcome(mixed_run: InnerRun) -> None:
         return [child.tag for child in mixed_run.junit_case(name) if child.tag != "properties"]
 
     assert children("test_passes") == ["system-out"]  # its note
-    assert children("test_must_violation") == ["failure"]
+    assert children("test_must_violation") == ["failure", "system-out"]  # the broken rule with its quote
     assert children("test_setup_refused") == ["failure", "system-out"]  # the category-claim rule it broke
     assert children("test_harness_error") == ["error"]
     assert children("test_fixture_bug") == ["error"]
@@ -157,11 +166,13 @@ def test_reports_and_terminal_show_each_outcome(mixed_run: InnerRun) -> None:
     assert skipped.get("type") == "unsupported"
     failure = mixed_run.junit_case("test_must_violation").find("failure")
     assert failure is not None and "blob GET answered 500" in (failure.text or "")
+    broken = mixed_run.junit_case("test_must_violation").find("system-out")
+    assert broken is not None and "Broken rules:\n  - [fail] blob GET answered 500" in (broken.text or "")
     out = mixed_run.junit_case("test_should_violation").find("system-out")
-    assert out is not None and "OCI-Chunk-Min-Length missing" in (out.text or "")
+    assert out is not None and "Content-Type is not the pushed type" in (out.text or "")
     spec_properties = [prop.get("value") for prop in mixed_run.junit_case("test_passes").iter("property")
                        if prop.get("name") == "spec"]
-    assert spec_properties == ["end-1", "spec.md#determining-support"]
+    assert spec_properties == ["spec.md#pulling-blobs", "spec.md#pulling-manifests"]
     root = mixed_run.junit
     totals = (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped"))
     assert totals == ("14", "4", "5", "3")
@@ -185,11 +196,13 @@ def test_should_violation_fails_under_strict(
 ) -> None:
     source = '''
 import pytest
-from conformance.verdicts import note, should
+from conformance.ledger.rules import pull
+from conformance.verdicts import judge, note
 
+@pytest.mark.rules(pull.MANIFEST_CONTENT_TYPE_MATCHES_PUSH)
 @pytest.mark.push
 def test_should_violation():
-    should(False, "Location header missing", ref="end-4a")
+    judge(pull.MANIFEST_CONTENT_TYPE_MATCHES_PUSH, False, "Content-Type is not the pushed type")
     note("reached only when the warning did not stop the check")
 '''
     lenient = run_inner(pytester, monkeypatch, source)
@@ -201,6 +214,7 @@ def test_should_violation():
     strict = run_inner(pytester, monkeypatch, source, "--registry-strict")
     check = strict.check("test_should_violation")
     assert check["outcome"] == "failed"
-    assert check["message"] == "ShouldViolation: Location header missing [end-4a]"
+    assert check["message"].startswith("ShouldViolation: Content-Type is not the pushed type\n")
+    assert pull.MANIFEST_CONTENT_TYPE_MATCHES_PUSH.quote[:40] in check["message"]
     assert check["notes"] == []
     assert strict.result.ret == pytest.ExitCode.TESTS_FAILED
