@@ -68,8 +68,8 @@ TAGS_LIST_FORMAT = Rule(
     "tags-list-format", SPEC, _ANCHOR, Keyword.MUST, _FORMAT,
     position="The format's `name` is the repository and its `tags` 'are each tags on the repository': a "
     "body that is no such JSON object, names another repository, lists a tag twice or one the repository "
-    "never had, or (asked without n, Link pages followed) leaves out a tag the repository holds, is not "
-    "that body. A JSON `null` for an empty list is tags-null.",
+    "never had, or (asked without n or with an n above the tag count, Link pages followed) leaves out a "
+    "tag the repository holds, is not that body. A JSON `null` for an empty list is tags-null.",
 )
 TAGS_NULL = Rule(
     "tags-null", SPEC, _ANCHOR, Keyword.MUST, _FORMAT,
