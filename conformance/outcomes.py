@@ -62,15 +62,11 @@ def strongest_level(rules: list[Rule]) -> str | None:
 def item_metadata(item: pytest.Item, markers: frozenset[str]) -> dict[str, Any]:
     """Rules, level, categories, features and markers of a check, for its payload."""
     rules = declared_rules(item)
-    legacy_refs = [str(ref) for marker in item.iter_markers("spec") for ref in marker.args]
-    legacy_level = item.get_closest_marker("level")
     names = sorted({marker.name for marker in item.iter_markers()} & markers)
     level = strongest_level(rules) if rules else None
-    if level is None and legacy_level is not None and legacy_level.args:
-        level = str(legacy_level.args[0])
     return {
         "rules": [rule.id for rule in rules],
-        "spec_refs": [f"{rule.document.key}#{rule.anchor}" for rule in rules] + legacy_refs,
+        "spec_refs": sorted({f"{rule.document.key}#{rule.anchor}" for rule in rules}),
         "level": level,
         "categories": [name for name in CATEGORIES if name in names],
         "features": sorted({str(name) for marker in item.iter_markers("feature") for name in marker.args}),

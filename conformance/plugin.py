@@ -3,7 +3,7 @@
 It wires pytest's lifecycle to the verdict model (`conformance.verdicts`):
 
 - options: one group "registry-harness conformance" (`conformance.options`), resolved once at configure;
-- markers: `spec`, `level`, `feature`, `writes`, the four categories and the area markers (`MARKERS`);
+- markers: `rules`, `feature`, `writes`, the four categories and the area markers (`MARKERS`);
 - collection: checks of a switched-off category/feature get skipped as "disabled: <switch>" (so reports
   count them), `--registry-filter`/OCI_FILTER_TEST deselects;
 - per check: a `VerdictRecorder` collects SHOULD warnings, notes and HTTP transcripts; the makereport
@@ -55,8 +55,6 @@ AREAS = ("uploads", "mounts", "tags", "referrers", "deletes", "errors", "grammar
          "auth", "properties")
 MARKERS: dict[str, str] = {
     "rules": "rules(*rules): the ledger rules (conformance.ledger) a check rests on",
-    "spec": "spec(*refs): spec rules a check verifies, e.g. spec('end-3', 'spec.md#pulling-manifests')",
-    "level": "level('MUST'|'SHOULD'|'MAY'): the strongest requirement level the check verifies",
     "feature": "feature(*names): optional features the check needs; skipped as disabled when switched off "
                "(--no-<name>, OCI_API_*/OCI_DATA_*)",
     "writes": "the check writes to the registry (push/delete); disabled by --no-push / --registry-read-only",
@@ -141,7 +139,7 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput[WORKER_NAMESPACE_KEY] = node.config.stash[STATE_KEY].run_config.namespace
 
 
-IDENTIFYING_MARKERS = ("rules", "spec", "level", "feature", "writes", *CATEGORIES)
+IDENTIFYING_MARKERS = ("rules", "feature", "writes", *CATEGORIES)
 
 
 def _uses_our_fixtures(item: pytest.Item) -> bool:
@@ -157,7 +155,7 @@ def _uses_our_fixtures(item: pytest.Item) -> bool:
 
 
 def is_conformance_item(item: pytest.Item) -> bool:
-    """True for conformance checks: they use our fixtures or carry a spec/category/feature marker.
+    """True for conformance checks: they use our fixtures or carry a rules/category/feature marker.
 
     The harness's own tests (`pytest tests`) may define fixtures called `client` or `repo`; those do
     not make them checks, so nothing is recorded or reported for them.

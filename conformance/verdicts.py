@@ -30,8 +30,6 @@ Exception tree (what a check body raises, and what the plugin makes of it):
 
 Other helpers: `note(message)` records information that is no verdict (a capability seen, what was left
 behind); `unsupported(reason)` and `disabled(reason)` end the check as skipped with that kind.
-`must(condition, message, ref=...)` and `should(...)` are the rule-less forms of the first version of the
-suite, kept only until every check states its rule.
 """
 
 from __future__ import annotations
@@ -121,22 +119,18 @@ class RuleFinding:
         }
 
 
-def _with_ref(message: str, ref: str | None) -> str:
-    return f"{message} [{ref}]" if ref else message
-
-
-def _cited(message: str, rule: Rule | None, ref: str | None) -> str:
+def _cited(message: str, rule: Rule | None) -> str:
     if rule is not None:
         return f"{message}\n    [{rule.citation(settings().spec_version)}]"
-    return _with_ref(message, ref)
+    return message
 
 
 class MustViolation(AssertionError):  # noqa: N818 (the name the spec language suggests)
     """The registry violated a MUST of the spec: the check fails."""
 
-    def __init__(self, message: str, *, ref: str | None = None, rule: Rule | None = None) -> None:
-        super().__init__(_cited(message, rule, ref))
-        self.ref = ref if rule is None else rule.id
+    def __init__(self, message: str, *, rule: Rule | None = None) -> None:
+        super().__init__(_cited(message, rule))
+        self.ref = None if rule is None else rule.id
         self.rule = rule
         self.plain_message = message
 
@@ -144,9 +138,9 @@ class MustViolation(AssertionError):  # noqa: N818 (the name the spec language s
 class ShouldViolation(UserWarning):
     """The registry violated a SHOULD of the spec: the check passes with a warning (fails when strict)."""
 
-    def __init__(self, message: str, *, ref: str | None = None, rule: Rule | None = None) -> None:
-        super().__init__(_cited(message, rule, ref))
-        self.ref = ref if rule is None else rule.id
+    def __init__(self, message: str, *, rule: Rule | None = None) -> None:
+        super().__init__(_cited(message, rule))
+        self.ref = None if rule is None else rule.id
         self.rule = rule
         self.plain_message = message
 
@@ -213,30 +207,6 @@ def judge(rule: Rule, condition: object, message: str) -> bool:
         if recorder is not None:
             recorder.should_violations.append(str(violation))
         warnings.warn(violation, stacklevel=2)
-    return False
-
-
-def must(condition: object, message: str, *, ref: str | None = None) -> None:
-    """Fail the check with `MustViolation(message)` unless `condition` is truthy."""
-    __tracebackhide__ = True
-    if not condition:
-        raise MustViolation(message, ref=ref)
-
-
-def should(condition: object, message: str, *, ref: str | None = None) -> bool:
-    """Warn with `ShouldViolation(message)` unless `condition` is truthy; return whether it held.
-
-    The check goes on after a warning. Under `--registry-strict` the plugin turns the warning into an
-    error, so the check fails at this line.
-    """
-    __tracebackhide__ = True
-    if condition:
-        return True
-    violation = ShouldViolation(message, ref=ref)
-    recorder = _current.get()
-    if recorder is not None:
-        recorder.should_violations.append(str(violation))
-    warnings.warn(violation, stacklevel=2)
     return False
 
 
