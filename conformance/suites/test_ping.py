@@ -6,6 +6,8 @@ advice; the endpoint MAY be used for authentication, so an anonymous GET /v2/ ma
 MUST carry a `WWW-Authenticate` challenge (RFC 9110, HTTP itself). The endpoint table lists 404/401 as
 its failures without a keyword. `Docker-Distribution-API-Version: registry/2.0` is a Docker convention the
 OCI spec calls OPTIONAL: recorded as a note, never a verdict. A JSON 4xx body MUST be the error envelope.
+`Warning` headers are optional; the ones a registry sends MUST be `299 - "<text>"` without a date, and
+4096 bytes at most per answer ("Warnings").
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.checks.errors import envelope_codes
+from conformance.checks.warning_headers import check_warning_headers
 from conformance.fixtures import Workspace
 from conformance.ledger.rules import auth, general
 from conformance.verdicts import judge, note
@@ -55,3 +58,12 @@ def test_unauthenticated_ping_is_200_or_a_proper_challenge(workspace: Workspace)
         if challenges:
             note(f"authentication required: {challenges[0].split(' ', 1)[0]} challenge")
     envelope_codes(response, "anonymous GET /v2/")
+
+
+@pytest.mark.rules(general.WARNING_HEADER_FORMAT, general.WARNING_HEADER_SIZE)
+def test_warning_headers_are_299_without_a_date_and_small(workspace: Workspace) -> None:
+    client, repo = workspace.client, workspace.repo
+    answers = [client.ping(), client.request("HEAD", f"/v2/{repo}/manifests/absent"), client.tags_list(repo)]
+    seen = check_warning_headers(answers)
+    if not seen:
+        note("no Warning header on GET /v2/, a HEAD of a missing manifest or a tag list (they are optional)")

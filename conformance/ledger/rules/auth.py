@@ -147,6 +147,8 @@ TOKEN_CHALLENGE = Rule(
     "token-challenge", TOKEN_AUTH, "how-to-authenticate", Keyword.NONE,
     "If the registry server requires authentication it will return a `401 Unauthorized` response with a "
     "`WWW-Authenticate` header detailing how to authenticate to this registry.",
+    unchecked="no keyword, and its content is judged by RFC 9110's challenge-on-401 (MUST) and the "
+    "token-realm and scope-challenge descriptions",
 )
 TOKEN_REALM = Rule(
     "token-realm", TOKEN_AUTH, "how-to-authenticate", Keyword.NONE,

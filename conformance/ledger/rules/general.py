@@ -9,6 +9,8 @@ PULL_CATEGORY = Rule(
     "pull-category", SPEC, "requirements", Keyword.MUST,
     "All registries conforming to this specification MUST support, at a minimum, all APIs in the "
     "**Pull** category.",
+    unchecked="each pull check judges the sentence of the API it calls (and a refused pull step fails on "
+    "category-claim); the category sentence adds no verdict of its own",
 )
 CATEGORY_CLAIM = Rule(
     "category-claim", SPEC, "requirements", Keyword.MUST,

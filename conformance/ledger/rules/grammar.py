@@ -74,6 +74,8 @@ REFERENCE_FORMAT = Rule(
     position=_ACTING_ON_INVALID + " It decides which references are well-formed: a valid tag, or a digest "
     "by descriptor.md's grammar (an unregistered algorithm included; a registered algorithm with another "
     "encoding excluded).",
+    unchecked="it defines which references the checks treat as well-formed (conformance/spec/grammar.py); "
+    "what a registry answers to one outside it is judged by tag-grammar and the digest rules",
 )
 DIGEST_GRAMMAR = Rule(
     "digest-grammar", DESCRIPTOR, "digests", Keyword.MUST,

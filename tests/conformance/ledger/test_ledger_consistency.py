@@ -59,7 +59,7 @@ def test_levels_follow_keywords_alone() -> None:
 
 
 def test_every_check_declares_its_rules() -> None:
-    assert len(CHECKS) > 150
+    assert len(CHECKS) > 100, "the scan sees the suites (125 check functions in December 2026)"
     undeclared = [check for check, rules, _ in CHECKS if not rules]
     assert undeclared == [], f"checks without @pytest.mark.rules(...): {undeclared}"
     not_rules = {check: bad for check, _, bad in CHECKS if bad}
