@@ -1,6 +1,6 @@
 """Faults (spec violations) and legal variations the proxy can put in front of a conforming registry.
 
-Faults break one MUST rule each, everywhere it applies:
+Faults break one rule each, everywhere it applies (`test_broken_registries.py` says at which level):
 
     DropDigestHeader         GET/HEAD of blobs and manifests lose Docker-Content-Digest
     FlipBlobByte             blob GET bodies (200/206) get their first byte flipped
@@ -15,12 +15,11 @@ Faults break one MUST rule each, everywhere it applies:
     ReferrersWrongContentType referrers answers say Content-Type: application/json
     NonSpecErrorCode         every error envelope code becomes NOT_FOUND / BAD_REQUEST (Harbor-like)
     ServerErrorForBadInput   every 400 becomes a 500
-
-One breaks a SHOULD (checks warn; they fail only under --registry-strict):
-
-    PlainNotFoundForInvalidNames  NAME_INVALID answers become a plain-text 404 (as distribution 2.8.2 does)
     WrongManifestPutDigest   manifest PUT answers carry a Docker-Content-Digest of other bytes
+    DatedWarningHeader       every answer gains `Warning: 110 registry.example "stale" "<date>"`
     StallBlobBody            blob GET (200) sends headers and half the body, then hangs
+    PlainNotFoundForInvalidNames  NAME_INVALID answers become a plain-text 404 (as distribution 2.8.2
+                             does); legal: a 4xx body may have any format, and the code is advice
 
 Legal variations (nothing may fail): MixedLocationForms, ExtraHeaders, ErrorDetail, AnonymousBearerAuth,
 RedirectBlobGets (307 to a `StorageServer` on another loopback host, which records any Authorization).
@@ -214,6 +213,15 @@ class WrongManifestPutDigest(Fault):
         if exchange.method == "PUT" and exchange.status == 201 and MANIFEST.match(exchange.path):
             other = hashlib.sha256(exchange.request_body + b"\n").hexdigest()
             exchange.set_header("Docker-Content-Digest", f"sha256:{other}")
+
+
+class DatedWarningHeader(Fault):
+    """Every answer carries a Warning of another warn-code with a warn-date (RFC 7234 syntax, not the spec's)."""
+
+    name = "dated-warning-header"
+
+    def on_response(self, exchange: Exchange) -> None:
+        exchange.headers.append(("Warning", '110 registry.example "stale" "Mon, 07 Dec 2026 00:00:00 GMT"'))
 
 
 class StallBlobBody(Fault):

@@ -205,6 +205,11 @@ EXPECTED: dict[str, Expectation] = {
         "v1.1.1 has no sentence on 5xx for bad input: advice", outcome="advised",
         select="malformed_digest or missing_blob_in_an_existing_repository",
     ),
+    "dated-warning-header": Expectation(
+        faults.DatedWarningHeader, ("test_ping.py",),
+        ids("test_ping.py", "test_warning_headers_are_299_without_a_date_and_small"),
+        (general.WARNING_HEADER_FORMAT,), "Warning headers MUST be 299 - without a warn-date",
+    ),
     "wrong-manifest-put-digest": Expectation(
         faults.WrongManifestPutDigest, ("test_manifests.py",),
         ids(
