@@ -216,7 +216,7 @@ class WrongManifestPutDigest(Fault):
 
 
 class DatedWarningHeader(Fault):
-    """Every answer carries a Warning of another warn-code with a warn-date (RFC 7234 syntax, not the spec's)."""
+    """Every answer carries a Warning of another warn-code, dated (RFC 7234 form, not the spec's)."""
 
     name = "dated-warning-header"
 
