@@ -95,7 +95,8 @@ SWITCHES: tuple[Switch, ...] = (
     Switch("empty_blob", "feature", "skip the zero-byte blob", ("OCI_DATA_EMPTY_BLOB",)),
     Switch("large_manifest", "feature", "skip the ~4 MB manifest"),
     Switch("docker_formats", "feature", "skip Docker schema 2 / manifest list content"),
-    Switch("sparse", "feature", "check manifests referencing unpushed content (a MANIFEST_BLOB_UNKNOWN refusal is advice)",
+    Switch("sparse", "feature",
+           "check manifests referencing unpushed content (a MANIFEST_BLOB_UNKNOWN refusal is advice)",
            ("OCI_DATA_SPARSE",), default=False),
 )
 SWITCHES_BY_NAME: dict[str, Switch] = {switch.name: switch for switch in SWITCHES}
