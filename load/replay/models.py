@@ -3,20 +3,28 @@
 Every parameter carries its source and whether its value was checked against that source for this
 project (`verified`). What was and was not verified (details in load/README.md, "Trace replay"):
 
-- `zb-mixed` follows zot's `zb` benchmark as described in the project's research note
-  (shared/notes/load-testing.md, section 1.2, zot HEAD 6d19b44): a 75/25 pull/push coin, the 20/70/10 mix
-  of 1/10/100 MB layers, one layer + config + manifest per image, HEAD then GET of the manifest, the
-  config and each layer, monolithic pushes, one repository. zb is a closed loop, so arrivals (Poisson)
-  and the session rate are this project's choice; whether zb's "MB" is 10^6 or 2^20 was not checked.
+- `zb-mixed` combines two of zot's `zb` tests as described in the project's research note
+  (shared/notes/load-testing.md, section 1.2, zot HEAD 6d19b44) and zb's test table (`testSuite` in
+  cmd/zb/perf.go, three stored versions read through the code index): the 75/25 pull/push coin of
+  "Pull 75% and Push 25% Mixed 1MB/10MB/100MB" (each of those three tests uses ONE fixed size) with the
+  20/70/10 mix of 1/10/100 MB of "Pull Mixed" and "Push Monolith Mixed"; no single zb test runs that
+  combination. One layer + config + manifest per image, HEAD then GET of the manifest, the config and
+  each layer, monolithic pushes (zb's MixedPullAndPush pushes with pushMonolithAndCollect), one
+  repository. zb is a closed loop, so arrivals (Poisson) and the session rate are this project's choice;
+  whether zb's "MB" is 10^6 or 2^20 was not checked.
 - `fast18-shape` has the request structure the FAST '18 paper (Anwar et al., "Improving Docker Registry
   Design based on Production Workload Analysis", USENIX FAST 2018,
   https://www.usenix.org/conference/fast18/presentation/anwar) characterises — pulls as a manifest
-  request followed by layer GETs, pushes, a skewed repository popularity, bursts — but its NUMBERS WERE
-  NOT READ FROM THE PAPER'S FIGURES here (the text of the figures was not available to this project);
-  they are this project's estimates, marked `verified: false`, to be replaced by the figure values.
-  What was verified: the paper's abstract (75 days, five IBM data centers, request type distribution,
-  access patterns and response times characterised) and the trace record format (cacheMon/cache_dataset
-  README, "IBM Docker Dataset"; chalianwar/docker-performance master.py).
+  request followed by layer GETs, pushes, a skewed repository popularity, bursts — but NONE OF ITS
+  NUMBERS WAS READ FROM THE PAPER: they are this project's estimates, marked `verified: false`. A second
+  attempt (2026-12-07) to read the paper through the stored-page search found only the opening of each
+  copy (docslib.org, documents.pub, usenix.org: title, authors, abstract, first lines of the
+  introduction), never section 4 or its figures, so no number could be checked. What was verified: the
+  abstract (75 days, five IBM data centers, request type distribution, access patterns and response
+  times characterised) and the trace record format (cacheMon/cache_dataset README, "IBM Docker
+  Dataset"; chalianwar/docker-performance master.py). Leads from a third-party summary of the paper
+  (not the paper, so not used as verified values) are in the `says` of `pull_share` and
+  `layer_median`.
 
 Override any parameter with `--set name=value` (numbers; `layer_sizes` as `SIZE:WEIGHT,...`).
 """
@@ -31,6 +39,9 @@ from load.options import OptionError, SizeMix
 NOTES = "shared/notes/load-testing.md §1.2 (zb, zot HEAD 6d19b44)"
 FAST18 = "Anwar et al., USENIX FAST '18, https://www.usenix.org/conference/fast18/presentation/anwar"
 HARNESS = "registry-harness choice (no published value)"
+ZB_PERF = "zot cmd/zb/perf.go (testSuite, MixedPullAndPush; three stored versions, read via the code index)"
+SUMMARY = ("a third-party reading-notes file summarising the paper (code index, file id 32506810816; its "
+           "repository is not named there), NOT the paper's text")
 
 
 class ModelError(ValueError):
@@ -102,10 +113,12 @@ def _p(value: Any, source: str, says: str, verified: bool) -> Param:
     return Param(value, source, says, verified)
 
 
-ZB_MIXED = Model("zb-mixed", "zot's zb 'Pull 75% and Push 25%' with the 20/70/10 1/10/100 MB layer mix", {
+ZB_MIXED = Model("zb-mixed", "zot's zb 'Pull 75% and Push 25%' coin with the 20/70/10 1/10/100 MB layer mix "
+                 "of zb's 'Pull Mixed' (two zb tests combined; zb's 75/25 tests each use one fixed size)", {
     "pull_share": _p(0.75, NOTES, "zb test 'Pull 75% and Push 25%': a weighted coin per request", True),
     "layer_sizes": _p(SizeMix.parse("1MB:20,10MB:70,100MB:10"), NOTES,
-                      "zb 'Pull Mixed 20% 1MB, 70% 10MB, 10% 100MB' (MB vs MiB not checked)", True),
+                      "zb 'Pull Mixed 20% 1MB, 70% 10MB, 10% 100MB' (MB vs MiB not checked); zb's 'Pull 75% "
+                      "and Push 25%' tests do not mix sizes (one test each for 1, 10 and 100 MB)", True),
     "layer_median": _p(0, HARNESS, "unused (layer_sizes is a mix)", False),
     "layer_sigma": _p(0.0, HARNESS, "unused (layer_sizes is a mix)", False),
     "layers_min": _p(1, NOTES, "zb's image shape is fixed: one layer, one config, one manifest", True),
@@ -118,7 +131,8 @@ ZB_MIXED = Model("zb-mixed", "zot's zb 'Pull 75% and Push 25%' with the 20/70/10
     "cached_share": _p(0.0, NOTES, "zb GETs every layer of every pull", True),
     "missing_share": _p(0.0, NOTES, "zb pulls only images it pushed", True),
     "push_head": _p(False, NOTES, "zb's push is POST + PUT per blob, no HEAD named", True),
-    "chunked_push": _p(False, NOTES, "the mixed 75/25 test pushes monolithically (POST, one PUT)", False),
+    "chunked_push": _p(False, ZB_PERF, "MixedPullAndPush pushes with pushMonolithAndCollect (POST, one PUT)",
+                       True),
     "existing_share": _p(0.0, NOTES, "every zb push uploads new content", True),
     "sessions_per_s": _p(2.0, HARNESS, "zb is a closed loop; arrivals here are Poisson at this rate", False),
     "burst_factor": _p(1.0, HARNESS, "no bursts (zb has none)", False),
@@ -130,18 +144,24 @@ ZB_MIXED = Model("zb-mixed", "zot's zb 'Pull 75% and Push 25%' with the 20/70/10
     "clients": _p(10, NOTES, "zb -c 10 in zot's CI benchmark", True),
 })
 
-_EST = "estimate of this project, NOT read from the paper's figures"
+_EST = "estimate of this project, NOT read from the paper (its section 4 and figures were not reachable)"
 FAST18_SHAPE = Model("fast18-shape", "the FAST '18 request structure, this project's (unverified) numbers", {
-    "pull_share": _p(0.9, FAST18, "the paper characterises the request type distribution; 0.9 is " + _EST,
-                     False),
+    "pull_share": _p(0.9, FAST18, "share of pull sessions: " + _EST + "; lead, from " + SUMMARY
+                     + ": GET requests dominate (no share given; the notes put request types in the "
+                     "paper's §4.1)", False),
     "layer_sizes": _p(None, FAST18, "layer sizes drawn from a log-normal (below)", False),
-    "layer_median": _p(2_000_000, FAST18, "median layer size in bytes: " + _EST, False),
-    "layer_sigma": _p(1.8, FAST18, "log-normal sigma of layer sizes (heavy tail): " + _EST, False),
+    "layer_median": _p(2_000_000, FAST18, "median layer size in bytes: " + _EST + "; lead, from " + SUMMARY
+                       + ": 65% of layers under 1 MB and 80% under 10 MB; a log-normal through those two "
+                       "points would have median ~0.14 MB and sigma ~5.0 (p99 ~17 GB), so the paper's "
+                       "CDF must be read before refitting", False),
+    "layer_sigma": _p(1.8, FAST18, "log-normal sigma of layer sizes (heavy tail): " + _EST
+                      + "; see layer_median for the lead", False),
     "layers_min": _p(1, FAST18, "layers per image, uniform between min and max: " + _EST, False),
     "layers_max": _p(9, FAST18, "layers per image, uniform between min and max: " + _EST, False),
     "repos": _p(200, FAST18, "repositories: " + _EST, False),
-    "zipf_s": _p(1.0, FAST18, "the paper characterises access patterns (popularity); Zipf s=1 is " + _EST,
-                 False),
+    "zipf_s": _p(1.0, FAST18, "repository popularity, Zipf s=1: " + _EST + "; lead, from " + SUMMARY
+                 + ": accesses to layers, manifests, repositories and by users are heavily skewed (no "
+                 "exponent given)", False),
     "tags_per_repo": _p(3, FAST18, "images per repository: " + _EST, False),
     "head_before_get": _p(True, FAST18, "docker pull asks the manifest (HEAD) before GETting it", False),
     "cached_share": _p(0.5, FAST18, "share of an image's layers the puller already holds: " + _EST, False),
@@ -150,7 +170,9 @@ FAST18_SHAPE = Model("fast18-shape", "the FAST '18 request structure, this proje
     "chunked_push": _p(True, FAST18, "docker push uploads with POST, PATCH, PUT", False),
     "existing_share": _p(0.3, FAST18, "share of pushed layers the repository already holds: " + _EST, False),
     "sessions_per_s": _p(3.0, FAST18, "mean session arrival rate outside bursts: " + _EST, False),
-    "burst_factor": _p(6.0, FAST18, "arrival rate multiplier during a burst: " + _EST, False),
+    "burst_factor": _p(6.0, FAST18, "arrival rate multiplier during a burst: " + _EST + "; lead, from "
+                       + SUMMARY + ": no pronounced repeated spikes, weak weekend declines (the notes put "
+                       "bursts in §4.5)", False),
     "burst_share": _p(0.15, FAST18, "share of time in bursts: " + _EST, False),
     "burst_mean_s": _p(20.0, FAST18, "mean burst length in seconds: " + _EST, False),
     "request_gap_s": _p(0.02, HARNESS, "mean gap between the requests of one session", False),

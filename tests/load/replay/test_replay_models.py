@@ -118,4 +118,7 @@ def test_every_parameter_names_its_source_and_whether_it_was_verified() -> None:
         for name, param in model.params.items():
             assert param.source and param.says, (model.name, name)
     assert all(not p.verified for p in models.FAST18_SHAPE.params.values())  # numbers not read from the paper
+    # a lead from a third-party summary is never a verified value
+    leads = [p for m in models.PRESETS.values() for p in m.params.values() if models.SUMMARY in p.says]
+    assert leads and not any(p.verified for p in leads)
     assert "NOT verified" in text and "shared/notes/load-testing.md" in text
