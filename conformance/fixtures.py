@@ -23,7 +23,8 @@ Function scope (fresh for every check):
     content           a `random.Random(content_seed)`: pass it as `seed=` to `conformance.content` builders
     cleanup           Cleanup: `cleanup.manifest(repo, digest)`, `cleanup.blob(repo, digest)`,
                       `cleanup.tag(repo, tag)`; deleted at teardown when deletes are enabled and only inside
-                      the run's namespace; failures to delete become notes, never failures
+                      the run's namespace; what was left becomes notes and goes into the run's cleanup
+                      ledger (results.json `cleanup`), never a failure
     workspace         Workspace: the above in one object (`.client`, `.repo`, `.content`, `.cleanup`,
                       `.capabilities`, `.config`, `.target`, `.second_repo()`); what most checks take
 
@@ -47,6 +48,7 @@ import pytest
 from conformance import registries
 from conformance.capabilities import Capabilities, Finding
 from conformance.cleanup import Cleanup
+from conformance.cleanup_ledger import check_notes
 from conformance.client import (
     Credentials,
     RegistryClient,
@@ -225,19 +227,23 @@ def content(content_seed: int) -> random.Random:
 
 @pytest.fixture
 def cleanup(
+    request: pytest.FixtureRequest,
     pytestconfig: pytest.Config,
     registry_config: RunConfig,
     registry_target: RegistryTarget,
     capabilities: Capabilities,
 ) -> Iterator[Cleanup]:
-    """Register pushed content; it is deleted after the check when the registry allows deletes."""
+    """Register pushed content; it is deleted after the check when the registry allows deletes.
+
+    What was left becomes notes of the check; every record goes into the run's cleanup ledger.
+    """
     registered = Cleanup(registry_config.namespace, registry_config.mount_namespace)
     yield registered
     with check_deadline(None):  # cleanup runs even when the check used up its deadline
-        problems = registered.run(registry_target, registry_config, capabilities)
-    for check_note, run_note in problems:
+        records = registered.run(registry_target, registry_config, capabilities, check=request.node.nodeid)
+    for check_note in check_notes(records):
         note(check_note)
-        plugin_state(pytestconfig).session_notes.add(run_note)
+    plugin_state(pytestconfig).cleanup_ledger.add(records)
 
 
 @dataclass

@@ -11,7 +11,7 @@ It wires pytest's lifecycle to the verdict model (`conformance.verdicts`):
   adds an "HTTP transcript" report section on failures and attaches the verdict payload to the report
   (it travels through pytest-xdist with the report);
 - session end: `results.json` and `junit.xml` in the report directory (`conformance.results`), the report
-  folder and a one-line verdict in the terminal summary.
+  folder and a one-line verdict in the terminal summary (plus one line when cleanup left content behind).
 
 Nothing happens unless the session contains conformance checks (items using our fixtures or markers):
 `pytest tests` loads this plugin too, and it must stay inert and never start a registry there.
@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from conformance import fixtures
+from conformance.cleanup_ledger import terminal_line
 from conformance.client.retries import retries_note
 from conformance.client.transport import check_deadline
 from conformance.expectations.plugin import apply_expectation, expectations_summary, load_run_expectations
@@ -306,6 +307,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         strict_readings=run_config.strict_readings,
         expectations=expectations_summary(state.expectations, state.results,
                                           run_config.expectations_strict),
+        cleanup=state.cleanup_ledger.summary(state.registry_url),
     )
     state.run_results = results
     if not run_config.report_enabled:
@@ -334,6 +336,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write_line(f"conformance verdict: {results.verdict().upper()}: {results.summary_line()}")
     for note_text in results.notes:
         terminalreporter.write_line(f"note: {note_text}")
+    cleanup_line = terminal_line(results.cleanup)
+    if cleanup_line is not None:
+        terminalreporter.write_line(cleanup_line, yellow=True)
     if results.expectations is not None:
         for line in results.expectation_lines():
             terminalreporter.write_line(line, bold=True, red=line.startswith("UNEXPECTED"))

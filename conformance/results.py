@@ -22,7 +22,11 @@ existing ones keep their meaning within a schema version):
     counts          {passed, warned, failed, error, unsupported, disabled, skipped, total, advised}
     findings        {fail, warn, advice}: broken rules over all checks, by level
     capabilities    [{name, supported, reason, evidence, source, description}]
-    notes           run-level notes (e.g. "registry cannot delete: content left behind")
+    notes           run-level notes (e.g. retries of rate-limited requests)
+    cleanup         what the checks registered for deletion and what became of it: {registered, deleted,
+                    left} counts per kind (tag, manifest, blob, total), `repositories` with leftovers (each
+                    leftover: kind, reference, check, cause, reason, status, error_code) and a `hint` on
+                    removing them (conformance.cleanup_ledger); leftovers are never a check failure
     checks          [{nodeid, name, module, outcome, categories, features, markers, rules, spec_refs, level,
                       duration_seconds, message, warnings, notes, findings, evaluated_rules, expectation,
                       transcript, longrepr}]
@@ -53,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
+from conformance.cleanup_ledger import CleanupLedger
 from conformance.reporting.hook import write_html_beside
 from conformance.verdicts import Outcome
 
@@ -109,6 +114,7 @@ class RunResults:
     strict_readings: bool = False
     expectations: dict[str, Any] | None = None
     retries: dict[str, Any] | None = None
+    cleanup: dict[str, Any] | None = None
 
     def counts(self) -> dict[str, int]:
         """Number of checks per outcome, plus `total` and `advised` (checks with advice)."""
@@ -196,6 +202,8 @@ class RunResults:
             "findings": self.finding_counts(),
             "capabilities": self.capabilities,
             "notes": sorted(set(self.notes)),
+            "cleanup": self.cleanup if self.cleanup is not None
+            else CleanupLedger().summary(self.registry_url),
             "checks": [asdict(check) for check in self.checks],
         }
 

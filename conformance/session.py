@@ -3,11 +3,13 @@
 `RunState` lives in `config.stash[STATE_KEY]` and is registered as a plugin of its session, so its
 `pytest_runtest_logreport` folds every phase report (setup, call, teardown) of a check into one
 `CheckResult` — on the xdist controller as well, where the reports arrive from the workers with the
-verdict payload the plugin's makereport hook attached (`report.conformance`).
+verdict payload the plugin's makereport hook attached (`report.conformance`). Its cleanup ledger
+(`conformance.cleanup_ledger`) is the active one while a check runs; workers send theirs to the controller.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import httpx
 import pytest
 
 from conformance.capabilities import Capabilities
+from conformance.cleanup_ledger import CleanupLedger, ledger_active
 from conformance.client.retries import RUN_RETRIES, merge_retries
 from conformance.client.transport import deadline, deadline_transport
 from conformance.expectations.file import ExpectationsFile
@@ -44,6 +47,7 @@ class RunState:
         self.run_results: RunResults | None = None
         self.expectations: ExpectationsFile | None = None
         self.worker_retries: list[dict[str, Any]] = []
+        self.cleanup_ledger = CleanupLedger()
 
     def target_started(self, target: Any, *, credentials_source: str) -> None:
         """Called by the `registry_target` fixture once the registry is known: record URL and headers."""
@@ -77,6 +81,12 @@ class RunState:
         if payload is not None:
             _fold(self, report, payload)
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        """Make this run's cleanup ledger the active one while a check runs (property examples use it)."""
+        with ledger_active(self.cleanup_ledger):
+            return (yield)
+
     def worker_payload(self) -> dict[str, Any]:
         """What an xdist worker sends to the controller at its end."""
         return {
@@ -87,6 +97,7 @@ class RunState:
             "capabilities": self.capabilities.as_table(),
             "session_notes": sorted(self.session_notes),
             "retries": RUN_RETRIES.as_json(),
+            "cleanup": self.cleanup_ledger.as_payload(),
         }
 
     def merge_worker(self, payload: dict[str, Any]) -> None:
@@ -101,6 +112,7 @@ class RunState:
         self.session_notes.update(self.capabilities.merge(payload.get("capabilities", [])))
         self.session_notes.update(payload.get("session_notes", []))
         self.worker_retries.append(payload.get("retries") or {})
+        self.cleanup_ledger.merge(payload.get("cleanup", []))
 
     def retries(self) -> dict[str, Any]:
         """The retries of the run: this process's and every worker's, added up."""
