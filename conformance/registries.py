@@ -181,14 +181,14 @@ def distribution_available(binary: str = DISTRIBUTION_BINARY) -> bool:
     return shutil.which(binary) is not None
 
 
-def distribution_config(root: Path, port: int, auth_yaml: str = "") -> str:
-    """The YAML config for distribution on 127.0.0.1:`port`, storing under `root`, deletes enabled."""
+def distribution_config(root: Path, port: int, auth_yaml: str = "", *, delete: bool = True) -> str:
+    """The YAML config for distribution on 127.0.0.1:`port`, storing under `root` (deletes per `delete`)."""
     config = (
         "version: 0.1\n"
         "log: {level: error, accesslog: {disabled: true}}\n"
         "storage:\n"
         f"  filesystem: {{rootdirectory: {root}}}\n"
-        "  delete: {enabled: true}\n"
+        f"  delete: {{enabled: {'true' if delete else 'false'}}}\n"
         "  maintenance: {uploadpurging: {enabled: false}}\n"
         "http:\n"
         f"  addr: 127.0.0.1:{port}\n"
@@ -197,13 +197,14 @@ def distribution_config(root: Path, port: int, auth_yaml: str = "") -> str:
 
 
 def start_distribution(
-    *, auth_yaml: str = "", timeout: float = 30.0, binary: str = DISTRIBUTION_BINARY
+    *, auth_yaml: str = "", timeout: float = 30.0, binary: str = DISTRIBUTION_BINARY, delete: bool = True
 ) -> RegistryProcess:
     """Start distribution on a free loopback port with a temporary root and wait for it.
 
     `binary` is Debian's `docker-registry` (2.8.2) by default, or the path of another build with the same
     config format (`peer_binary(DISTRIBUTION_3)`: 3.1.1). `auth_yaml` is appended to the config verbatim
-    (an `auth:` section for basic or token auth).
+    (an `auth:` section for basic or token auth). `delete=False` leaves storage.delete off (deletes then
+    answer 405 UNSUPPORTED).
     """
     if not distribution_available(binary):
         raise RegistryStartError(f"{binary} is not installed (apt-get install docker-registry, or see "
@@ -213,7 +214,7 @@ def start_distribution(
     data_dir.mkdir()
     port = free_port()
     config_path = workdir / "config.yml"
-    config_path.write_text(distribution_config(data_dir, port, auth_yaml))
+    config_path.write_text(distribution_config(data_dir, port, auth_yaml, delete=delete))
     log_path = workdir / "registry.log"
     process = _spawn([binary, "serve", str(config_path)], log_path)
     registry = RegistryProcess(f"http://127.0.0.1:{port}", data_dir, log_path, process, [workdir])
