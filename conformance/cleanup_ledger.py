@@ -197,18 +197,25 @@ def terminal_line(block: dict[str, Any] | None) -> str | None:
             "(see results.json cleanup)")
 
 
-_active: ContextVar[CleanupLedger | None] = ContextVar("conformance_cleanup_ledger", default=None)
+_active: ContextVar[tuple[CleanupLedger, str] | None] = ContextVar("conformance_cleanup_ledger", default=None)
 
 
 def active_ledger() -> CleanupLedger | None:
     """The ledger of the run whose check is running now, or None outside a check."""
-    return _active.get()
+    active = _active.get()
+    return None if active is None else active[0]
+
+
+def active_check() -> str | None:
+    """The node id of the check running now (as the ledger knows it), or None outside a check."""
+    active = _active.get()
+    return None if active is None else active[1]
 
 
 @contextmanager
-def ledger_active(ledger: CleanupLedger) -> Iterator[None]:
-    """Make `ledger` the active one while a check runs."""
-    token = _active.set(ledger)
+def ledger_active(ledger: CleanupLedger, check: str) -> Iterator[None]:
+    """Make `ledger` the active one while the check `check` (a node id) runs."""
+    token = _active.set((ledger, check))
     try:
         yield
     finally:

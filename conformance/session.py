@@ -84,7 +84,7 @@ class RunState:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
         """Make this run's cleanup ledger the active one while a check runs (property examples use it)."""
-        with ledger_active(self.cleanup_ledger):
+        with ledger_active(self.cleanup_ledger, item.nodeid):
             return (yield)
 
     def worker_payload(self) -> dict[str, Any]:

@@ -22,7 +22,8 @@ Verdicts that do not end the check (a warning, advice) are reported once per rul
 (`run.judge_once`), not once per example; a verdict that fails (a MUST, or a SHOULD under
 --registry-strict) raises every time, so that Hypothesis shrinks consistently.
 Content an example pushed is deleted when the example ends (tags, manifests, then blobs), unless the delete
-switches are off or the registry showed it cannot delete; what is left behind becomes one note.
+switches are off or the registry showed it cannot delete (`conformance.cleanup.delete_registered`); every
+record goes into the run's cleanup ledger, and what is left behind becomes one note per reason.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ import hypothesis.core
 import pytest
 
 from conformance.capabilities import Capabilities
-from conformance.cleanup import Cleanup
+from conformance.cleanup import Cleanup, delete_registered
+from conformance.cleanup_ledger import active_check, active_ledger
 from conformance.client import RegistryClient, Transcript
 from conformance.fixtures import RegistryTarget, repository_slug
 from conformance.ledger.model import Level, Rule
@@ -184,30 +186,21 @@ class PropertyRun:
             exc.plain_message = f"{exc.plain_message}\n\n{example_text}"  # the finding names the example
 
     def _clean(self, example: Example) -> None:
-        """Delete what the example registered (not recorded in its transcript); never raises."""
+        """Delete what the example registered (not recorded in its transcript); never raises.
+
+        Every record goes into the run's cleanup ledger; what was left becomes a note, once per reason.
+        """
         cleanup = example.cleanup
-        plan = (("tag_delete", "tag", cleanup.tags), ("manifest_delete", "manifest", cleanup.manifests),
-                ("blob_delete", "blob", cleanup.blobs))
+        if not (cleanup.tags or cleanup.manifests or cleanup.blobs):
+            return
+        check = active_check() or self.label
         with self.client.recording(Transcript()):
-            for feature, kind, items in plan:
-                if not items:
-                    continue
-                if not self.config.enabled("push") or not self.config.enabled(feature) \
-                        or self.capabilities.supported(feature) is False:
-                    self.note_once(f"cleanup: {kind} deletes off or unsupported; content was left behind")
-                    continue
-                for repository, reference in reversed(items):
-                    try:
-                        if kind == "blob":
-                            response = self.client.blob_delete(repository, reference)
-                        else:
-                            response = self.client.manifest_delete(repository, reference)
-                    except Exception as exc:  # cleanup never turns a verdict into an error
-                        self.note_once(f"cleanup: a {kind} delete failed ({type(exc).__name__})")
-                        continue
-                    if response.status_code not in (202, 404):
-                        self.note_once(f"cleanup: {kind} DELETE answered {response.status_code}")
-                        break
+            records = delete_registered(cleanup, self.client, self.config, self.capabilities, check=check)
+        ledger = active_ledger()
+        if ledger is not None:
+            ledger.add(records)
+        for kind, reason in dict.fromkeys((r.kind, r.reason) for r in records if not r.deleted):
+            self.note_once(f"cleanup: {kind}(s) left in the registry ({reason})")
 
     def note_once(self, message: str) -> None:
         """Record `message` as a note of the check, once however many examples hit it."""

@@ -5,6 +5,7 @@ writes the page; `render_html(results)` returns it. Sections, each with a stable
 
 - `summary`: verdict, counts per outcome and per finding level, the expectations file's verdict (every
   unexpected result listed), tables by category and by spec area;
+- `leftovers`: "Left in the registry", only when cleanup left something (`leftovers`);
 - `capabilities`: what the registry showed it supports (and the evidence);
 - `failures`: every error, failed and warned check with its message, each broken rule beside the quote of
   the sentence it rests on, traceback and HTTP transcript;
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.reporting import model
+from conformance.reporting.leftovers import has_leftovers, leftovers_section
 from conformance.reporting.validation import validate_results
 
 
@@ -268,6 +270,7 @@ def render_html(results: dict[str, Any]) -> str:
     validate_results(results)
     registry = results["registry"].get("url") or "no registry"
     title = f"Conformance report: {registry} ({results['verdict']})"
+    leftovers_link = ' <a href="#leftovers">left in the registry</a>' if has_leftovers(results) else ""
     return (
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -277,11 +280,11 @@ def render_html(results: dict[str, Any]) -> str:
         f"<header><h1>registry-harness conformance report</h1>"
         f"<p><code>{_e(registry)}</code> &middot; {_e(results['started_at'])} &middot; "
         f"harness {_e(results['harness_version'])}</p>"
-        '<nav><a href="#summary">summary</a> <a href="#capabilities">capabilities</a> '
+        '<nav><a href="#summary">summary</a>' + leftovers_link + ' <a href="#capabilities">capabilities</a> '
         '<a href="#failures">failures</a> <a href="#advice">advice</a> <a href="#checks">all checks</a> '
         '<a href="#environment">environment</a></nav></header><main>'
-        + _summary(results) + _capabilities(results) + _failures(results) + _advice(results)
-        + _checks(results)
+        + _summary(results) + leftovers_section(results) + _capabilities(results) + _failures(results)
+        + _advice(results) + _checks(results)
         + _environment(results)
         + f"</main><script>{asset('report.js')}</script></body></html>\n"
     )

@@ -1,8 +1,9 @@
 """Validation of a results.json document: the JSON Schema (`schemas/must/results.json`) plus consistency.
 
 The schema says what each field must look like; the code checks what a schema cannot: the counts add up
-to the checks, and the verdict is the worst counted outcome (`raw_verdict` when an expectations file
-was used: `verdict` then discounts what the file expected, but never an unexpected failure). Every
+to the checks, the `cleanup` block's counts add up to the leftovers it lists, and the verdict is the worst
+counted outcome (`raw_verdict` when an expectations file was used: `verdict` then discounts what the file
+expected, but never an unexpected failure). Every
 consumer of a results document (the HTML writer, compare) calls `validate_results` first, so a malformed
 document fails loudly.
 """
@@ -53,10 +54,37 @@ def problems_of(document: object) -> list[str]:
         floor = next((outcome for outcome in ("error", "failed") if unexpected.get(outcome)), None)
         if floor is not None and document["verdict"] not in ("error", "failed"):
             problems.append(f"$.verdict is {document['verdict']!r} but a check ended {floor!r} unexpectedly")
+    problems += cleanup_problems(document.get("cleanup"))
     ids = Counter(check["nodeid"] for check in checks)
     duplicated = sorted(nodeid for nodeid, number in ids.items() if number > 1)
     if duplicated:
         problems.append(f"$.checks: node ids listed more than once: {duplicated[:5]}")
+    return problems
+
+
+def cleanup_problems(block: dict[str, Any] | None) -> list[str]:
+    """What the schema cannot say about the `cleanup` block: its counts add up to the leftovers listed."""
+    if block is None:
+        return []
+    problems = []
+    listed = Counter(item["kind"] for repository in block["repositories"] for item in repository["left"])
+    for kind in ("tag", "manifest", "blob", "total"):
+        registered, deleted, left = (block[name][kind] for name in ("registered", "deleted", "left"))
+        if registered != deleted + left:
+            problems.append(f"$.cleanup: {registered} {kind} registered but {deleted} deleted + {left} left")
+        shown = sum(listed.values()) if kind == "total" else listed.get(kind, 0)
+        if left != shown:
+            problems.append(f"$.cleanup.left.{kind} is {left} but {shown} are listed in its repositories")
+    for name in ("registered", "deleted", "left"):
+        counts = block[name]
+        if counts["total"] != counts["tag"] + counts["manifest"] + counts["blob"]:
+            problems.append(f"$.cleanup.{name}.total is not the sum of its kinds")
+    names = Counter(repository["repository"] for repository in block["repositories"])
+    twice = sorted(name for name, number in names.items() if number > 1)
+    if twice:
+        problems.append(f"$.cleanup.repositories: listed more than once: {twice[:5]}")
+    if (block["hint"] is None) != (block["left"]["total"] == 0):
+        problems.append("$.cleanup.hint must be a string exactly when something was left")
     return problems
 
 
