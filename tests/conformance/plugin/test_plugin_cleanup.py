@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -63,7 +64,7 @@ def registry_without_deletes() -> Iterator[str]:
         yield process.url
 
 
-def _leftovers(run: InnerRun) -> list[dict[str, object]]:
+def _leftovers(run: InnerRun) -> list[dict[str, Any]]:
     block = run.results["cleanup"]
     return [dict(item, repository=repository["repository"])
             for repository in block["repositories"] for item in repository["left"]]
