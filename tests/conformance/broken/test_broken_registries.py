@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import pytest
 
 from conformance.ledger.model import Rule
-from conformance.ledger.rules import general, manifests, mounts, pull, uploads
+from conformance.ledger.rules import deletes, general, manifests, mounts, pull, referrers, tags, uploads
 from conformance.registries import RegistryProcess, start_reference_server
 from tests.conformance.broken import faults
 from tests.conformance.broken.proxy import Fault, FaultProxy
@@ -175,6 +175,59 @@ EXPECTED: dict[str, Expectation] = {
         ),
         (uploads.PATCH_202,), "PATCH 202 MUST carry Range: 0-<last byte received>", says="Range",
     ),
+    "deleted-tag-still-served": Expectation(
+        faults.DeletedTagStillServed, ("test_deletes.py",),
+        ids("test_deletes.py", "test_tag_delete_removes_only_that_tag"), (deletes.TAG_DELETE_GONE,),
+        "a tag still served after its 202 delete: contested (202 is 'accepted'), advice by default",
+        outcome="advised",
+    ),
+    "deleted-tag-still-served-strict": Expectation(
+        faults.DeletedTagStillServed, ("test_deletes.py",),
+        ids("test_deletes.py", "test_tag_delete_removes_only_that_tag"), (deletes.TAG_DELETE_GONE,),
+        "under --registry-strict-readings the accepted delete is done: the tag MUST be 404",
+        flags=("--registry-strict-readings",), says="after a successful delete, expected 404",
+    ),
+    "tags-unsorted": Expectation(
+        faults.TagsUnsorted, ("test_tags.py",),
+        ids(
+            "test_tags.py",
+            "test_last_returns_only_tags_strictly_after_it",
+            "test_n_returns_the_first_n_tags_or_a_link",
+            "test_pagination_walk_returns_every_tag_once",
+            "test_tag_list_names_the_repository_and_every_tag_in_order",
+        ),
+        (tags.TAGS_ORDER,), "tags MUST be in lexical or ASCIIbetical order",
+    ),
+    "tags-ignore-n": Expectation(
+        faults.TagsIgnoreN, ("test_tags.py",),
+        ids(
+            "test_tags.py",
+            "test_last_equal_to_the_final_tag_returns_nothing",
+            "test_last_returns_only_tags_strictly_after_it",
+            "test_n_returns_the_first_n_tags_or_a_link",
+            "test_n_zero_returns_an_empty_list_without_link",
+            "test_pagination_walk_returns_every_tag_once",
+        ),
+        (tags.TAGS_N_COUNT, tags.TAGS_N_ZERO), "with n the list MUST hold n tags (n=0: none, no Link)",
+    ),
+    "referrers-no-subject-header": Expectation(
+        faults.ReferrersNoSubjectHeader, ("test_referrers.py",),
+        ids("test_referrers.py", "test_subject_push_answers_oci_subject_exactly_when_the_api_exists"),
+        (referrers.SUBJECT_HEADER,), "a registry with the referrers API MUST answer OCI-Subject",
+    ),
+    "referrers-wrong-content-type": Expectation(
+        faults.ReferrersWrongContentType, ("test_referrers.py",),
+        ids(
+            "test_referrers.py",
+            "test_artifact_type_filter_returns_only_that_type",
+            "test_deleted_referrer_leaves_the_list",
+            "test_referrers_list_each_referrer_with_its_descriptor_fields",
+            "test_referrers_of_a_manifest_without_referrers_is_an_empty_index",
+            "test_referrers_of_a_missing_subject_list_its_referrer",
+            "test_referrers_pages_walk_to_the_full_list",
+        ),
+        (referrers.REFERRERS_CONTENT_TYPE,), "referrers Content-Type MUST be the OCI index type",
+    ),
     "non-spec-error-code": Expectation(
         faults.NonSpecErrorCode, ("test_errors.py",),
         ids(
@@ -197,13 +250,20 @@ EXPECTED: dict[str, Expectation] = {
         faults.ServerErrorForBadInput, ("test_errors.py",), MALFORMED_DIGESTS,
         (general.SERVER_ERROR_FOR_CLIENT_ERROR,),
         "bad input SHOULD (main: follow RFC 9110) be answered 4xx, not 5xx", outcome="warned",
-        select="malformed_digest or missing_blob_in_an_existing_repository", flags=MAIN,
+        select="(malformed_digest or missing_blob_in_an_existing_repository) and not referrers",
+        flags=MAIN,
+    ),
+    "server-error-for-bad-input-referrers": Expectation(
+        faults.ServerErrorForBadInput, ("test_errors.py",),
+        ids("test_errors.py", "test_malformed_digest_is_refused[referrers GET]"),
+        (referrers.REFERRERS_INVALID_400,), "with the referrers API, a malformed digest MUST be answered 400",
+        select="malformed_digest and referrers",
     ),
     "server-error-for-bad-input-1.1": Expectation(
         faults.ServerErrorForBadInput, ("test_errors.py",), MALFORMED_DIGESTS,
         (general.SERVER_ERROR_FOR_CLIENT_ERROR,),
         "v1.1.1 has no sentence on 5xx for bad input: advice", outcome="advised",
-        select="malformed_digest or missing_blob_in_an_existing_repository",
+        select="(malformed_digest or missing_blob_in_an_existing_repository) and not referrers",
     ),
     "dated-warning-header": Expectation(
         faults.DatedWarningHeader, ("test_ping.py",),
