@@ -35,6 +35,7 @@ from conformance.client.transport import check_deadline
 from conformance.expectations.plugin import apply_expectation, expectations_summary, load_run_expectations
 from conformance.options import RunConfig, add_options, resolve_config
 from conformance.outcomes import phase_payload
+from conformance.profiles.apply import PROFILE_KEY, add_profile_option, apply_profile, profile_json
 from conformance.results import RunResults, default_report_dir, write_reports
 from conformance.session import STATE_KEY, RunState
 from conformance.switches import CATEGORIES, SWITCHES_BY_NAME
@@ -78,13 +79,14 @@ WORKER_NAMESPACE_KEY = "registry_harness_namespace"
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the conformance options (one group)."""
     add_options(parser)
+    add_profile_option(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register markers, resolve the run configuration, and make SHOULD warnings errors when strict."""
     for name, description in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {description}")
-    run_config = resolve_config(config)
+    run_config, config.stash[PROFILE_KEY] = apply_profile(resolve_config(config), config)
     workerinput = getattr(config, "workerinput", None)
     shared_namespace = workerinput.get(WORKER_NAMESPACE_KEY) if workerinput else None
     if shared_namespace and run_config.sources.get("namespace") == "default":
@@ -123,9 +125,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     modes = [word for word, on in flags if on]
     off = [name for name in run_config.switches if not run_config.enabled(name)
            and (SWITCHES_BY_NAME[name].default or run_config.sources.get(name) != "default")]
+    profile = config.stash.get(PROFILE_KEY, None)
     lines = [f"registry-harness conformance: {target}, namespace {run_config.namespace}, "
              f"spec {run_config.spec_version}, timeout {run_config.timeout:g} s"
-             f"{''.join(', ' + mode for mode in modes)}"]
+             f"{''.join(', ' + mode for mode in modes)}"
+             f"{f', profile {profile.profile.name}' if profile is not None else ''}"]
+    if profile is not None:
+        lines.extend(profile.header_lines())
     expectations = config.stash[STATE_KEY].expectations
     if expectations is not None:
         lines.append(f"expectations: {expectations.path} ({len(expectations.entries)} entries)")
@@ -287,6 +293,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run_config = state.run_config
     redacted = run_config.redacted()
     redacted["credentials"] = {"source": state.credentials_source}
+    redacted["profile"] = profile_json(config.stash.get(PROFILE_KEY, None))
     retried = state.retries()
     retry_note = retries_note(retried)
     if retry_note:
