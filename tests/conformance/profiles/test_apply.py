@@ -178,3 +178,10 @@ def test_a_run_without_a_profile_records_none(
     run = run_inner(pytester, monkeypatch, source)
     run.result.assert_outcomes(passed=1)
     assert run.results["config"]["profile"] is None
+
+
+def test_the_option_is_in_the_conformance_group_and_lists_the_profiles(pytester: pytest.Pytester) -> None:
+    text = pytester.runpytest_inprocess("--help").stdout.str()
+    group = text.split("registry-harness conformance:", 1)[1]
+    assert "--registry-profile=NAME" in group
+    assert all(name in " ".join(group.split()) for name in PROFILE_NAMES)
