@@ -185,3 +185,21 @@ def test_the_option_is_in_the_conformance_group_and_lists_the_profiles(pytester:
     group = text.split("registry-harness conformance:", 1)[1]
     assert "--registry-profile=NAME" in group
     assert all(name in " ".join(group.split()) for name in PROFILE_NAMES)
+
+
+def test_under_ghcr_cleanup_leaves_what_was_pushed_with_the_profile_as_the_reason(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A loopback reference server stands in for ghcr.io: --registry-url overrides the profile's URL only.
+    with registries.start_reference_server() as process:
+        run = run_inner(pytester, monkeypatch, PUSH_AND_PULL, "--registry-profile", "ghcr",
+                        "--registry-url", process.url, env={"OCI_USERNAME": "OctoCat"})
+    run.result.assert_outcomes(passed=1)
+    assert schemas.validate(run.results, "results") == []
+    block = run.results["cleanup"]
+    assert block["left"]["blob"] == 1 and block["deleted"]["total"] == 0
+    [repository] = block["repositories"]
+    assert repository["repository"].startswith("octocat/registry-harness-conformance/test-push-then-pull-")
+    [left] = repository["left"]
+    assert left["cause"] == "switched-off" and GHCR_REASON in left["reason"]
+    assert run.results["config"]["switches"]["blob_delete"] is False
