@@ -19,6 +19,7 @@ A record that was not deleted carries its `cause` and a human `reason`:
     transport-error  no complete HTTP answer to the DELETE
     tag-left         the tag's own delete failed (one of the above) though the repository's manifests were
                      deleted, and the tag still resolves
+    kept             deliberately not deleted (the referrers probe of an xdist worker on a shared registry)
 
 A 404 to a DELETE counts as deleted ("already gone"); so does a tag whose delete failed but which no longer
 resolves once its manifests were deleted. Each pytest-xdist worker keeps its own ledger and sends
@@ -38,7 +39,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 KINDS = ("tag", "manifest", "blob")
-CAUSES = ("switched-off", "read-only", "unsupported", "refused", "transport-error", "tag-left")
+CAUSES = ("switched-off", "read-only", "unsupported", "refused", "transport-error", "tag-left", "kept")
 
 GHCR_HINT = (
     "ghcr.io: delete the package versions in the GitHub UI (package settings), or through the GitHub REST "

@@ -12,7 +12,8 @@ Session scope (one per pytest process, i.e. per xdist worker):
     capabilities      Capabilities: what the registry has shown it supports
                       (`.require("mount")`, `.record(...)`, `.ensure(name, probe)`)
     referrers_supported   bool: probes the referrers API once (see `probe_referrers`); False only when
-                      the registry answered 404 for an existing manifest (the spec's "not supported")
+                      the registry answered 404 for an existing manifest (the spec's "not supported");
+                      the probe's image is deleted at the session's end (recorded in the cleanup ledger)
 
 Function scope (fresh for every check):
 
@@ -48,7 +49,7 @@ import pytest
 from conformance import registries
 from conformance.capabilities import Capabilities, Finding
 from conformance.cleanup import Cleanup
-from conformance.cleanup_ledger import check_notes
+from conformance.cleanup_ledger import CleanupRecord, check_notes
 from conformance.client import (
     Credentials,
     RegistryClient,
@@ -288,11 +289,14 @@ def workspace(  # noqa: PLR0917 (pytest passes fixtures by parameter name)
 PROBE_REPOSITORY = "capability-probe"
 
 
-def probe_referrers(target: RegistryTarget, config: RunConfig) -> Finding | None:
+def probe_referrers(
+    target: RegistryTarget, config: RunConfig, cleanup: Cleanup | None = None
+) -> Finding | None:
     """Ask for the referrers of an existing manifest: 200 = supported, 404 = not, else inconclusive.
 
-    The manifest is a tiny image pushed into `<namespace>/capability-probe` when pushing is allowed,
-    else the first of `--registry-ro-referrers` / `--registry-ro-manifests`; with neither, None.
+    The manifest is a tiny image pushed into `<namespace>/capability-probe` when pushing is allowed
+    (registered with `cleanup` when given), else the first of `--registry-ro-referrers` /
+    `--registry-ro-manifests`; with neither, None.
     """
     with target.new_client(Transcript()) as probe_client:
         if config.enabled("push"):
@@ -300,6 +304,10 @@ def probe_referrers(target: RegistryTarget, config: RunConfig) -> Finding | None
             manifest = image_manifest(random.Random(PROBE_REPOSITORY), layer_size=16)
             probe_client.push_image(repository, manifest)
             digest = manifest.digest
+            if cleanup is not None:
+                for blob in manifest.blobs_to_push:
+                    cleanup.blob(repository, blob.digest)
+                cleanup.manifest(repository, digest)
         else:
             named = config.read_only_data.referrers or config.read_only_data.manifests
             if not named or config.read_only_data.repository is None:
@@ -315,10 +323,31 @@ def probe_referrers(target: RegistryTarget, config: RunConfig) -> Finding | None
     return None
 
 
+PROBE_CHECK = "(session) referrers capability probe"
+PROBE_KEPT = ("the referrers capability probe of a pytest-xdist worker: other workers probe the same "
+              "repository of this shared registry, so it is not deleted under them")
+
+
 @pytest.fixture(scope="session")
 def referrers_supported(
-    registry_target: RegistryTarget, registry_config: RunConfig, capabilities: Capabilities
-) -> bool:
-    """Whether the registry serves the referrers API; True while unknown (the checks then judge it)."""
-    finding = capabilities.ensure("referrers", lambda: probe_referrers(registry_target, registry_config))
-    return True if finding is None else finding.supported
+    pytestconfig: pytest.Config,
+    registry_target: RegistryTarget,
+    registry_config: RunConfig,
+    capabilities: Capabilities,
+) -> Iterator[bool]:
+    """Whether the registry serves the referrers API; True while unknown (the checks then judge it).
+
+    What the probe pushed is deleted at the session's end (into the cleanup ledger), except on a shared
+    registry under pytest-xdist, where it is recorded as kept.
+    """
+    probe = Cleanup(registry_config.namespace, registry_config.mount_namespace)
+    finding = capabilities.ensure("referrers",
+                                  lambda: probe_referrers(registry_target, registry_config, probe))
+    yield True if finding is None else finding.supported
+    if os.environ.get("PYTEST_XDIST_WORKER") and not registry_target.bundled:
+        records = [CleanupRecord(PROBE_CHECK, kind, repository, reference, False, "kept", PROBE_KEPT)
+                   for kind, items in (("manifest", probe.manifests), ("blob", probe.blobs))
+                   for repository, reference in items]
+    else:
+        records = probe.run(registry_target, registry_config, capabilities, check=PROBE_CHECK)
+    plugin_state(pytestconfig).cleanup_ledger.add(records)

@@ -8,6 +8,7 @@ pytest-xdist workers whose ledgers the controller merges.
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,8 @@ import pytest
 
 from conformance import registries
 from conformance.cleanup_ledger import DISTRIBUTION_HINT, SWITCHED_OFF_HINT
+from conformance.content import image_manifest
+from conformance.fixtures import PROBE_REPOSITORY
 from conformance.reporting.validation import validate_results
 from tests.conformance.plugin.plugin_runs import InnerRun, clean_environment, run_inner
 
@@ -228,3 +231,34 @@ def test_two_xdist_workers_merge_their_ledgers(
     checks = {item["check"] for repository in block["repositories"] for item in repository["left"]}
     assert checks == set(worker_of)
     result.stdout.fnmatch_lines(["cleanup: 4 left in 4 repositories (see results.json cleanup)"])
+
+
+PROBE_USER = '''
+import pytest
+
+@pytest.mark.pull
+def test_uses_the_probe(referrers_supported):
+    assert referrers_supported is True
+'''
+
+
+@pytest.mark.parametrize("switch", [None, "--no-delete"])
+def test_the_referrers_probe_image_is_deleted_at_the_end_or_listed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, registry: str, switch: str | None
+) -> None:
+    switches = [switch] if switch else []
+    run = run_inner(pytester, monkeypatch, PROBE_USER, "--registry-url", registry, *switches)
+    assert run.check("test_uses_the_probe")["outcome"] == "passed"
+    block = validate_results(run.results)["cleanup"]
+    assert block["registered"] == {"tag": 0, "manifest": 1, "blob": 2, "total": 3}
+    namespace = run.results["config"]["namespace"]
+    digest = image_manifest(random.Random(PROBE_REPOSITORY), layer_size=16).digest  # what the probe pushes
+    probe = httpx.head(f"{registry}/v2/{namespace}/{PROBE_REPOSITORY}/manifests/{digest}", timeout=10)
+    if switch is None:
+        assert block["left"]["total"] == 0 and probe.status_code == 404
+        return
+    assert probe.status_code == 200
+    assert [repository["repository"] for repository in block["repositories"]] == [
+        f"{namespace}/capability-probe"]
+    assert {item["check"] for item in _leftovers(run)} == {"(session) referrers capability probe"}
+    assert {item["cause"] for item in _leftovers(run)} == {"switched-off"}
