@@ -1,7 +1,7 @@
 """report.html's "Left in the registry" section (id `leftovers`): what cleanup could not delete, and why.
 
 Shown only when results.json's `cleanup` block (`conformance.cleanup_ledger`) counts something left: the
-counts per kind (registered, deleted, left), every repository with its leftover references, the cause
+counts per kind (registered, deleted, left), every repository (a `<details>`) with its leftovers, the cause
 and reason of each (with the DELETE's status and OCI error code when the registry refused), and the hint
 on removing them. Leftovers are never a failure, so the section is informative, not a verdict.
 """
@@ -46,9 +46,10 @@ def _repository(repository: dict[str, Any]) -> str:
         f'</code></td><td>{_e(item["cause"])}</td><td>{_e(_answer(item))}</td><td>{_e(item["reason"])}</td>'
         f'<td><code>{_e(item["check"])}</code></td></tr>'
         for item in repository["left"])
-    return (f'<h3><code>{_e(repository["repository"])}</code> ({len(repository["left"])} left)</h3>'
+    return (f'<details class="leftover"><summary><code>{_e(repository["repository"])}</code> '
+            f'({len(repository["left"])} left)</summary>'
             "<table><thead><tr><th>kind</th><th>reference</th><th>cause</th><th>answer</th><th>reason</th>"
-            f"<th>pushed by</th></tr></thead><tbody>{rows}</tbody></table>")
+            f"<th>pushed by</th></tr></thead><tbody>{rows}</tbody></table></details>")
 
 
 def leftovers_section(results: dict[str, Any]) -> str:
