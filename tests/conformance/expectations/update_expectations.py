@@ -87,7 +87,9 @@ def render(version: str, entries: list[Expectation]) -> str:
     """The TOML text of the file (JSON string escapes are TOML basic-string escapes)."""
     lines = [
         f"# What {REGISTRIES[version]} is expected not to pass, and why: every failed, warned or unsupported",
-        "# check of a whole-suite run against its default configuration (v1.1.1 text, default readings).",
+        "# check of a whole-suite run (v1.1.1 text, default readings) against it with filesystem storage,",
+        "# deletes enabled and no auth (conformance.registries.distribution_config). `rule` is the ledger",
+        "# rule the check breaks (conformance/ledger); unsupported entries name none.",
         "# Use: --registry-expectations conformance/expectations/" + expectations_path(version).name,
         "# Regenerate: python -m tests.conformance.expectations.update_expectations " + version,
         "",

@@ -55,7 +55,7 @@ def test_untrusted_certificate_fails_the_check(
 ) -> None:
     host, _ = tls_registry
     run = run_inner(pytester, monkeypatch, "", str(PING_SUITE), "--registry-url", f"https://{host}")
-    run.result.assert_outcomes(failed=2)
+    run.result.assert_outcomes(failed=3)
     message = run.check("test_api_version_check_answers_200")["message"]
     assert message.startswith("RegistryConnectionError:") and "CERTIFICATE_VERIFY_FAILED" in message
 
@@ -72,7 +72,7 @@ def test_trusted_or_unverified_certificate_passes(
     }[how]
     env = {"OCI_REGISTRY": host, "OCI_TLS": "insecure"} if how == "oci-tls-insecure" else {}
     run = run_inner(pytester, monkeypatch, "", str(PING_SUITE), *args, env=env)
-    run.result.assert_outcomes(passed=2)
+    run.result.assert_outcomes(passed=3)
     run.result.stdout.fnmatch_lines([f"registry-harness conformance: https://{host}, namespace *"])
     assert run.results["registry"]["url"] == f"https://{host}"
     assert run.results["server_headers"]["(status)"] == "200"

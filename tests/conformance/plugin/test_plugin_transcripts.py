@@ -94,7 +94,7 @@ def test_ping_suite_passes_against_a_basic_auth_registry(
         basic_auth_registry,
         env=env,
     )
-    run.result.assert_outcomes(passed=2)
+    run.result.assert_outcomes(passed=3)
     anonymous = run.check("test_unauthenticated_ping_is_200_or_a_proper_challenge")
     assert anonymous["notes"] == ["authentication required: Basic challenge"]
     assert run.results["server_headers"]["(status)"] == "401"
@@ -109,7 +109,7 @@ def test_credentials_from_docker_config(
     (tmp_path / "config.json").write_text(json.dumps({"auths": {host: {"auth": encoded}}}))
     run = run_inner(pytester, monkeypatch, "", str(SUITES / "test_ping.py"),
                     "--registry-url", basic_auth_registry, env={"DOCKER_CONFIG": str(tmp_path)})
-    run.result.assert_outcomes(passed=2)
+    run.result.assert_outcomes(passed=3)
     assert run.results["config"]["credentials"] == {"source": "docker config.json"}
     for path in (run.directory / "results.json", run.directory / "junit.xml"):
         assert PASSWORD not in path.read_text() and encoded not in path.read_text()
@@ -123,7 +123,7 @@ def test_ping_without_credentials_is_advice_naming_the_credentials(
     run = run_inner(
         pytester, monkeypatch, "", str(SUITES / "test_ping.py"), "--registry-url", basic_auth_registry
     )
-    run.result.assert_outcomes(passed=2)
+    run.result.assert_outcomes(passed=3)
     check = run.check("test_api_version_check_answers_200")
     assert check["outcome"] == "passed"
     [finding] = check["findings"]
