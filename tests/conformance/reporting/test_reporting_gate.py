@@ -1,5 +1,6 @@
 """`registry-harness gate` end to end: passes on the bundled server, fails on distribution 2.8.2 for the
-known reasons (tag-list ordering and pagination, plus a baseline regression), every report in one folder."""
+known reasons (tag-list ordering and pagination, plus a baseline regression), passes it with the curated
+expectations file and fails it on a deviation the file does not list; every report in one folder."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from conformance.cli import main as cli_main
 from conformance.registries import distribution_available, start_distribution
 
 HERE = Path(__file__).parent
+REPO_ROOT = HERE.parents[2]
+N_CHECK = "test_tags.py::test_n_returns_the_first_n_tags_or_a_link"
 CONFIG = HERE / "gate.test.toml"
 SUMMARY = HERE / "fixtures" / "load.summary.json"
 
@@ -106,3 +109,40 @@ def test_bad_config_exits_2_before_starting_anything(
     assert cli_main(["gate", "--config", str(config), "--output-dir", str(tmp_path / "gate")]) == 2
     assert "load.users: must be >= 1" in capsys.readouterr().err
     assert not (tmp_path / "gate").exists()
+
+
+@pytest.mark.skipif(not distribution_available(), reason="needs Debian's docker-registry 2.8.2")
+def test_gate_with_the_curated_expectations_passes_distribution_and_catches_a_regression(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The shipped file lists 2.8.2's tag-list breaks: the gate passes. Without the entry of one of them
+    # (as if 2.8.2 had just regressed there), the gate fails on exactly that check.
+    shipped = REPO_ROOT / "conformance" / "expectations" / "distribution-2.8.2.toml"
+    regressed = tmp_path / "regressed.toml"
+    text = shipped.read_text()
+    entry = f'\n[[expect]]\ncheck = "{N_CHECK}"\n'
+    assert entry in text
+    head, tail = text.split(entry, 1)
+    regressed.write_text(head + "\n" + tail.split("\n\n", 1)[1])
+    baseline = scaled_baseline(tmp_path, throughput=0.01, latency=100)  # can never regress
+    registry = start_distribution()
+    try:
+        codes = {}
+        for name, path in (("shipped", shipped), ("regressed", regressed)):
+            codes[name] = cli_main(["gate", "--registry-url", registry.url, "--config", str(CONFIG),
+                                    "--output-dir", str(tmp_path / name), "--baseline", str(baseline),
+                                    "--registry-expectations", str(path), "--registry-expectations-strict"])
+    finally:
+        registry.stop()
+    out = capsys.readouterr().out
+    shipped_gate, regressed_gate = (check_run_folder(tmp_path / name) for name in ("shipped", "regressed"))
+    assert codes["shipped"] == 0, out + json.dumps(shipped_gate["reasons"], indent=1)
+    conformance = shipped_gate["steps"][0]
+    assert conformance["status"] == "passed"
+    block = conformance["details"]["expectations"]
+    assert block["file"] == str(shipped) and block["unexpected"] == []
+    assert block["expected_failures"] == conformance["details"]["counts"]["failed"] >= 5
+    assert codes["regressed"] == 1
+    failed = [reason.split(": ")[1] for reason in regressed_gate["steps"][0]["reasons"]
+              if reason.startswith("failed: ")]
+    assert failed == [N_CHECK], regressed_gate["reasons"]
