@@ -34,6 +34,8 @@ KNOWN: dict[str, str] = {
     "range_requests": "Range requests on blob GET (206)",
     "referrers": "the referrers API (GET /v2/<name>/referrers/<digest>)",
     "referrers_filtering": "artifactType filtering of referrers (OCI-Filters-Applied)",
+    "referrers_mechanism": "how clients find referrers: api (GET /v2/<name>/referrers/<digest>), fallback "
+                           "(the referrers tag schema `<alg>-<ref>`, an image index under a tag) or neither",
     "tag_param": "PUT manifests/<digest>?tag=",
     "blob_delete": "DELETE of blobs (202)",
     "manifest_delete": "DELETE of manifests by digest (202)",
@@ -48,17 +50,25 @@ KNOWN: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Finding:
-    """One recorded fact: feature `name` is (not) supported, why we think so, and the evidence."""
+    """One recorded fact: feature `name` is (not) supported, why we think so, and the evidence.
+
+    `value` names which of several forms the registry showed, where a feature has forms (the referrers
+    mechanism: "api", "fallback", "neither"); empty for a plain yes/no.
+    """
 
     name: str
     supported: bool
     reason: str
     evidence: str = ""
     source: str = ""
+    value: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form for results.json."""
-        return asdict(self)
+        """JSON-ready form for results.json (`value` only when there is one)."""
+        row = asdict(self)
+        if not self.value:
+            del row["value"]
+        return row
 
 
 class Capabilities:
@@ -69,10 +79,11 @@ class Capabilities:
         self._inconclusive: set[str] = set()
 
     def record(
-        self, name: str, supported: bool, reason: str, *, evidence: str = "", source: str = ""
+        self, name: str, supported: bool, reason: str, *, evidence: str = "", source: str = "",
+        value: str = "",
     ) -> Finding:
         """Record what the registry showed about `name` (the first finding of a feature wins)."""
-        finding = Finding(name, supported, reason, evidence, source)
+        finding = Finding(name, supported, reason, evidence, source, value)
         return self._findings.setdefault(name, finding)
 
     def get(self, name: str) -> Finding | None:
@@ -127,7 +138,8 @@ class Capabilities:
         conflicts = []
         for row in rows:
             kept = self.record(str(row["name"]), bool(row["supported"]), str(row.get("reason", "")),
-                               evidence=str(row.get("evidence", "")), source=str(row.get("source", "")))
+                               evidence=str(row.get("evidence", "")), source=str(row.get("source", "")),
+                               value=str(row.get("value", "")))
             if kept.supported != bool(row["supported"]):
                 conflicts.append(f"capability {kept.name}: workers disagree ({kept.reason!r} vs "
                                  f"{row.get('reason', '')!r})")

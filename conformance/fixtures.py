@@ -14,6 +14,9 @@ Session scope (one per pytest process, i.e. per xdist worker):
     referrers_supported   bool: probes the referrers API once (see `probe_referrers`); False only when
                       the registry answered 404 for an existing manifest (the spec's "not supported");
                       the probe's image is deleted at the session's end (recorded in the cleanup ledger)
+    referrers_mechanism   "api" | "fallback" | "neither" | None: how referrers are found (the API, or the
+                      referrers tag schema; see `conformance.referrers_mechanism`), recorded as the
+                      capability `referrers_mechanism` with its reason
 
 Function scope (fresh for every check):
 
@@ -61,6 +64,8 @@ from conformance.client.retries import RetryPolicy
 from conformance.client.transport import check_deadline
 from conformance.content import image_manifest
 from conformance.options import RunConfig
+from conformance.referrers_mechanism import NAME as MECHANISM
+from conformance.referrers_mechanism import probe_mechanism
 from conformance.session import STATE_KEY, RunState
 from conformance.verdicts import current_recorder, note
 
@@ -344,10 +349,44 @@ def referrers_supported(
     finding = capabilities.ensure("referrers",
                                   lambda: probe_referrers(registry_target, registry_config, probe))
     yield True if finding is None else finding.supported
-    if os.environ.get("PYTEST_XDIST_WORKER") and not registry_target.bundled:
-        records = [CleanupRecord(PROBE_CHECK, kind, repository, reference, False, "kept", PROBE_KEPT)
-                   for kind, items in (("manifest", probe.manifests), ("blob", probe.blobs))
+    _clean_probe(pytestconfig, probe, registry_target, capabilities, check=PROBE_CHECK)
+
+
+def _clean_probe(pytestconfig: pytest.Config, probe: Cleanup, target: RegistryTarget,
+                 capabilities: Capabilities, *, check: str) -> None:
+    """Delete what a probe pushed (kept on a shared registry under pytest-xdist), into the cleanup ledger."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and not target.bundled:
+        records = [CleanupRecord(check, kind, repository, reference, False, "kept", PROBE_KEPT)
+                   for kind, items in (("tag", probe.tags), ("manifest", probe.manifests),
+                                       ("blob", probe.blobs))
                    for repository, reference in items]
     else:
-        records = probe.run(registry_target, registry_config, capabilities, check=PROBE_CHECK)
+        records = probe.run(target, plugin_state(pytestconfig).run_config, capabilities, check=check)
     plugin_state(pytestconfig).cleanup_ledger.add(records)
+
+
+MECHANISM_CHECK = "(session) referrers mechanism probe"
+
+
+@pytest.fixture(scope="session")
+def referrers_mechanism(
+    pytestconfig: pytest.Config,
+    registry_target: RegistryTarget,
+    registry_config: RunConfig,
+    capabilities: Capabilities,
+    referrers_supported: bool,
+) -> Iterator[str | None]:
+    """"api", "fallback" or "neither" (`conformance.referrers_mechanism`); None while unknown.
+
+    Without the API the probe pushes a fresh image and referrer into `<namespace>/capability-probe` and
+    tries the referrers tag schema; what it pushed is deleted at the session's end like the API probe's.
+    """
+    probe = Cleanup(registry_config.namespace, registry_config.mount_namespace)
+
+    def learn() -> Finding | None:
+        with registry_target.new_client(Transcript()) as probe_client:
+            return probe_mechanism(probe_client, registry_config, capabilities.get("referrers"), probe)
+
+    finding = capabilities.ensure(MECHANISM, learn)
+    yield None if finding is None else finding.value
+    _clean_probe(pytestconfig, probe, registry_target, capabilities, check=MECHANISM_CHECK)

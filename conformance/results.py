@@ -17,11 +17,14 @@ existing ones keep their meaning within a schema version):
     expectations    null, or the expectations file and what it made of the run (conformance.expectations)
     retries         429 / 503+Retry-After answers retried: {by_status, total, waited_seconds,
                     largest_retry_after, rate_limit_headers, exhausted} (conformance.client.retries)
+    settle          list reads that waited for a write to show (--registry-settle-time): {settle_time_seconds,
+                    kinds: {tags, referrers, catalog: {reads, polled, unsettled, polls, waited_seconds,
+                    max_lag_seconds, median_lag_seconds, lags_seconds}}} (conformance.checks.settle_tally)
     config          the run configuration, redacted (no credentials; `credentials` says only their source)
     server_headers  informative headers seen on GET /v2/ (Server, Docker-Distribution-API-Version, ...)
     counts          {passed, warned, failed, error, unsupported, disabled, skipped, total, advised}
     findings        {fail, warn, advice}: broken rules over all checks, by level
-    capabilities    [{name, supported, reason, evidence, source, description}]
+    capabilities    [{name, supported, reason, evidence, source, description, value (when it has forms)}]
     notes           run-level notes (e.g. retries of rate-limited requests)
     cleanup         what the checks registered for deletion and what became of it: {registered, deleted,
                     left} counts per kind (tag, manifest, blob, total), `repositories` with leftovers (each
@@ -114,6 +117,7 @@ class RunResults:
     strict_readings: bool = False
     expectations: dict[str, Any] | None = None
     retries: dict[str, Any] | None = None
+    settle: dict[str, Any] | None = None
     cleanup: dict[str, Any] | None = None
 
     def counts(self) -> dict[str, int]:
@@ -196,6 +200,7 @@ class RunResults:
             "strict_readings": self.strict_readings,
             "expectations": self.expectations,
             "retries": self.retries,
+            "settle": self.settle,
             "config": self.config,
             "server_headers": self.server_headers,
             "counts": self.counts(),

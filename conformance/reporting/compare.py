@@ -105,7 +105,8 @@ def build_matrix(runs: Sequence[Run], *, differences_first: bool = False) -> Mat
     checks = [Row(key, tuple(table.get(key, MISSING) for table in outcomes)) for key in keys]
     if differences_first:
         checks.sort(key=lambda row: not row.differs)
-    support = [{row["name"]: "yes" if row["supported"] else "no" for row in run.results["capabilities"]}
+    support = [{row["name"]: ("yes" if row["supported"] else "no")
+                + (f" ({row['value']})" if row.get("value") else "") for row in run.results["capabilities"]}
                for run in runs]
     names = sorted(set().union(*support))
     capabilities = [Row(name, tuple(table.get(name, MISSING) for table in support)) for name in names]

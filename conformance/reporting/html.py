@@ -11,7 +11,8 @@ writes the page; `render_html(results)` returns it. Sections, each with a stable
   the sentence it rests on, traceback and HTTP transcript;
 - `advice`: checks that passed with advice (good practice no SHOULD states), with the quotes;
 - `checks`: every check, filterable by outcome (a few lines of inline JS; without JS all rows show);
-- `environment`: harness version, registry URL, server headers seen, run configuration, notes.
+- `environment`: harness version, registry URL, server headers seen, run configuration, the list settle
+  time with the lag observed per list kind (results.json `settle`), notes.
 """
 
 from __future__ import annotations
@@ -103,12 +104,13 @@ def _capabilities(results: dict[str, Any]) -> str:
     rows = []
     for row in results["capabilities"]:
         supported = "yes" if row["supported"] else "no"
+        shown = f"{supported} ({row['value']})" if row.get("value") else supported
         evidence = row.get("evidence") or ""
         detail = (f"<details><summary>evidence</summary><pre>{_e(evidence)}</pre></details>"
                   if evidence else "")
         rows.append(
             f'<tr class="cap-{supported}"><th scope="row"><code>{_e(row["name"])}</code></th>'
-            f'<td class="sup">{supported}</td><td>{_e(row.get("description"))}</td>'
+            f'<td class="sup">{_e(shown)}</td><td>{_e(row.get("description"))}</td>'
             f'<td>{_e(row["reason"])}{detail}</td><td>{_e(row.get("source"))}</td></tr>'
         )
     body = (
@@ -230,6 +232,19 @@ def _checks(results: dict[str, Any]) -> str:
     )
 
 
+def _settle_fact(block: dict[str, Any] | None) -> str:
+    """The settle time and, per list kind read, how many reads needed polling and their largest lag."""
+    if not block:
+        return "-"
+    parts = []
+    for kind, tally in block["kinds"].items():
+        if tally["reads"]:
+            lag = f", max lag {tally['max_lag_seconds']:g} s" if tally["polled"] else ""
+            late = f", {tally['unsettled']} not shown in time" if tally["unsettled"] else ""
+            parts.append(f"{kind}: {tally['polled']} of {tally['reads']} reads polled{lag}{late}")
+    return f"{block['settle_time_seconds']:g} s" + (f" ({'; '.join(parts)})" if parts else "")
+
+
 def _environment(results: dict[str, Any]) -> str:
     registry = results["registry"]
     config = results.get("config") or {}
@@ -248,6 +263,7 @@ def _environment(results: dict[str, Any]) -> str:
         ("strict readings", "yes" if config.get("strict_readings") else "no"),
         ("switched off", ", ".join(off) or "-"),
         ("namespace", config.get("namespace") or "-"),
+        ("list settle time", _settle_fact(results.get("settle"))),
     ]
     fact_rows = "".join(f'<tr><th scope="row">{_e(k)}</th><td>{_e(v)}</td></tr>' for k, v in facts)
     headers = "".join(f'<tr><th scope="row">{_e(k)}</th><td><code>{_e(v)}</code></td></tr>'

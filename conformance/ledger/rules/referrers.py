@@ -160,8 +160,9 @@ REFERRERS_TAG_RESPONSE = Rule(
     "The response SHOULD be an image index with the same content that would be expected from the referrers "
     "API.",
     unchecked="the tag schema's index is written by clients ('Maintaining the content of this tag is the "
-    "responsibility of clients'); the registry stores and serves it like any manifest "
-    "(test_referrers_tag_schema_index_round_trips)",
+    "responsibility of clients'); the registry stores and serves it like any manifest, which "
+    "test_referrers_fallback.py judges by the rules of pushing and pulling manifests; a registry that writes "
+    "the tag itself is held to tag-schema-registry-maintained (no keyword)",
 )
 SUBJECT_HEADER = Rule(
     "subject-header", SPEC, _SUBJECT, Keyword.MUST,
@@ -209,7 +210,17 @@ TAG_SCHEMA_CLIENTS_MAINTAIN = Rule(
     "Maintaining the content of this tag is the responsibility of clients pushing and deleting image "
     "manifests that contain a `subject` field.",
     unchecked="binds clients; the registry's part is storing and serving the tag like any other, which "
-    "test_referrers_tag_schema_index_round_trips judges by the rules of pushing and pulling manifests",
+    "test_referrers_fallback.py judges by the rules of pushing and pulling manifests",
+)
+TAG_SCHEMA_REGISTRY_MAINTAINED = Rule(
+    "tag-schema-registry-maintained", SPEC, "referrers-tag-schema", Keyword.NONE,
+    "This tag should return an image index matching the expected response of the referrers API.",
+    position="The 'should' is lower case (no RFC 2119 keyword), and the tag's content is the clients' duty "
+    "('Maintaining the content of this tag is the responsibility of clients'), so a registry without the "
+    "API that writes the referrers tag itself does more than the spec asks and no keyword binds what it "
+    "writes: an index that is no valid image index, or misses a pushed referrer or one of its descriptor "
+    "fields (the API's artifactType and annotations rules), is advice. A client that saw no OCI-Subject "
+    "still pulls the tag and appends what is missing.",
 )
 REFERRERS_INCLUDE_PREEXISTING = Rule(
     "referrers-include-preexisting", SPEC, "enabling-the-referrers-api", Keyword.MUST,
