@@ -38,6 +38,9 @@ DEFAULT_RETRY_BUDGET = 120.0
 """Retries of a 429 (or 503 + Retry-After) per request, and seconds all such waits of a run may take."""
 DEFAULT_CHECK_DEADLINE = 600.0
 """Seconds one check (all its requests) may take; the whole suite needs about 15 s on the bundled server."""
+DEFAULT_SETTLE_TIME = 0.0
+SETTLE_ENV = "REGISTRY_HARNESS_SETTLE_TIME"
+"""Seconds a tag/referrers/catalog list may take to show a write (`conformance.checks.settle`); 0: none."""
 
 # Official variables we read, other than the switches, and those we knowingly ignore.
 VALUE_VARIABLES = (
@@ -103,6 +106,7 @@ class RunConfig:
     check_deadline: float = DEFAULT_CHECK_DEADLINE
     max_retries: int = DEFAULT_MAX_RETRIES
     retry_budget: float = DEFAULT_RETRY_BUDGET
+    settle_time: float = DEFAULT_SETTLE_TIME
 
     def enabled(self, name: str) -> bool:
         """Whether the switch `name` (category or feature) is on, taking its parents into account."""
@@ -136,6 +140,7 @@ class RunConfig:
             "check_deadline_seconds": self.check_deadline,
             "max_retries": self.max_retries,
             "retry_budget_seconds": self.retry_budget,
+            "settle_time_seconds": self.settle_time,
             "strict": self.strict,
             "spec_version": str(self.spec_version),
             "strict_readings": self.strict_readings,
@@ -182,6 +187,10 @@ def add_options(parser: pytest.Parser) -> None:
                          f"{DEFAULT_MAX_RETRIES}; 0 = none)")
     group.addoption("--registry-retry-budget", metavar="SECONDS", type=float, default=None,
                     help=f"seconds all retry waits of a run may add up to (default {DEFAULT_RETRY_BUDGET:g})")
+    group.addoption("--registry-settle-time", metavar="SECONDS", type=float, default=None,
+                    help=f"how long a tag, referrers or catalog list may take to show a write: such reads "
+                         f"are repeated (short backoff) until they show it, only when the first does not "
+                         f"(env: {SETTLE_ENV}; default {DEFAULT_SETTLE_TIME:g})")
     group.addoption("--registry-check-deadline", metavar="SECONDS", type=float, default=None,
                     help=f"deadline of one check, all its requests together (default "
                          f"{DEFAULT_CHECK_DEADLINE:g})")
@@ -313,6 +322,18 @@ def _limits(config: pytest.Config) -> _Limits:
     return limits
 
 
+def _settle_time(value: Any) -> float:
+    """The settle time given (option, environment or default), checked: a number of seconds, at least 0."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise pytest.UsageError(f"settle time {value!r} is not a number of seconds "
+                                f"(--registry-settle-time / {SETTLE_ENV})") from None
+    if not seconds >= 0 or seconds == float("inf"):
+        raise pytest.UsageError(f"settle time {value!r} must be a finite number of seconds, at least 0")
+    return seconds
+
+
 def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) -> RunConfig:
     """Build the `RunConfig` from the command line, then OCI_* variables in `env`, then defaults."""
     env = os.environ if env is None else env
@@ -354,6 +375,8 @@ def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) 
     verify: bool | str = False if insecure else (str(ca_bundle) if ca_bundle else True)
 
     limits = _limits(config)
+    settle_time = _settle_time(pick("settle_time", opt("registry_settle_time"), SETTLE_ENV,
+                                    default=DEFAULT_SETTLE_TIME))
     version_text = pick("spec_version", opt("registry_spec_version"), "OCI_VERSION", default="1.1")
     if version_text not in SPEC_VERSIONS:
         raise pytest.UsageError(f"spec version {version_text!r} is not supported: use 1.1 (v1.1.1) or main "
@@ -395,4 +418,5 @@ def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) 
         check_deadline=limits.check_deadline,
         max_retries=limits.max_retries,
         retry_budget=limits.retry_budget,
+        settle_time=settle_time,
     )

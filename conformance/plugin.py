@@ -29,6 +29,8 @@ from typing import Any
 import pytest
 
 from conformance import fixtures
+from conformance.checks.settle import SettlePolicy, configure_settle
+from conformance.checks.settle_tally import settle_note
 from conformance.cleanup_ledger import terminal_line
 from conformance.client.retries import retries_note
 from conformance.client.transport import check_deadline
@@ -92,6 +94,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if shared_namespace and run_config.sources.get("namespace") == "default":
         run_config = dataclasses.replace(run_config, namespace=shared_namespace)
     configure(VerdictSettings(run_config.spec_version, run_config.strict_readings))
+    configure_settle(SettlePolicy(run_config.settle_time))
     state = RunState(run_config)
     state.expectations = load_run_expectations(run_config)
     config.stash[STATE_KEY] = state
@@ -298,6 +301,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     retry_note = retries_note(retried)
     if retry_note:
         state.session_notes.add(retry_note)
+    settled = state.settle()
+    lag_note = settle_note(settled)
+    if lag_note:
+        state.session_notes.add(lag_note)
     results = RunResults(
         registry_url=state.registry_url,
         registry_bundled=state.registry_bundled,
@@ -310,6 +317,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         notes=sorted(state.session_notes),
         checks=sorted(state.results, key=lambda check: check.nodeid),
         retries=retried,
+        settle=settled,
         spec_version=str(run_config.spec_version),
         strict_readings=run_config.strict_readings,
         expectations=expectations_summary(state.expectations, state.results,

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from conformance.capabilities import Capabilities
+from conformance.checks.settle_tally import RUN_SETTLE, merge_settle
 from conformance.cleanup_ledger import CleanupLedger, ledger_active
 from conformance.client.retries import RUN_RETRIES, merge_retries
 from conformance.client.transport import deadline, deadline_transport
@@ -47,6 +48,7 @@ class RunState:
         self.run_results: RunResults | None = None
         self.expectations: ExpectationsFile | None = None
         self.worker_retries: list[dict[str, Any]] = []
+        self.worker_settle: list[dict[str, Any]] = []
         self.cleanup_ledger = CleanupLedger()
 
     def target_started(self, target: Any, *, credentials_source: str) -> None:
@@ -97,6 +99,7 @@ class RunState:
             "capabilities": self.capabilities.as_table(),
             "session_notes": sorted(self.session_notes),
             "retries": RUN_RETRIES.as_json(),
+            "settle": RUN_SETTLE.as_json(),
             "cleanup": self.cleanup_ledger.as_payload(),
         }
 
@@ -112,11 +115,17 @@ class RunState:
         self.session_notes.update(self.capabilities.merge(payload.get("capabilities", [])))
         self.session_notes.update(payload.get("session_notes", []))
         self.worker_retries.append(payload.get("retries") or {})
+        if payload.get("settle"):
+            self.worker_settle.append(payload["settle"])
         self.cleanup_ledger.merge(payload.get("cleanup", []))
 
     def retries(self) -> dict[str, Any]:
         """The retries of the run: this process's and every worker's, added up."""
         return merge_retries([RUN_RETRIES.as_json(), *self.worker_retries])
+
+    def settle(self) -> dict[str, Any]:
+        """The settled list reads of the run (`conformance.checks.settle_tally`): every process's."""
+        return merge_settle([RUN_SETTLE.as_json(), *self.worker_settle])
 
 
 def _fold(state: RunState, report: pytest.TestReport, payload: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """Validation of a results.json document: the JSON Schema (`schemas/must/results.json`) plus consistency.
 
 The schema says what each field must look like; the code checks what a schema cannot: the counts add up
-to the checks, the `cleanup` block's counts add up to the leftovers it lists, and the verdict is the worst
+to the checks, the `cleanup` block's counts add up to the leftovers it lists, the `settle` block's polled
+reads match the lags it lists, and the verdict is the worst
 counted outcome (`raw_verdict` when an expectations file was used: `verdict` then discounts what the file
 expected, but never an unexpected failure). Every
 consumer of a results document (the HTML writer, compare) calls `validate_results` first, so a malformed
@@ -55,10 +56,28 @@ def problems_of(document: object) -> list[str]:
         if floor is not None and document["verdict"] not in ("error", "failed"):
             problems.append(f"$.verdict is {document['verdict']!r} but a check ended {floor!r} unexpectedly")
     problems += cleanup_problems(document.get("cleanup"))
+    problems += settle_problems(document.get("settle"))
     ids = Counter(check["nodeid"] for check in checks)
     duplicated = sorted(nodeid for nodeid, number in ids.items() if number > 1)
     if duplicated:
         problems.append(f"$.checks: node ids listed more than once: {duplicated[:5]}")
+    return problems
+
+
+def settle_problems(block: dict[str, Any] | None) -> list[str]:
+    """What the schema cannot say about the `settle` block: each kind's counts and lags agree."""
+    problems: list[str] = []
+    for kind, tally in ((block or {}).get("kinds") or {}).items():
+        where = f"$.settle.kinds.{kind}"
+        if tally["polled"] + tally["unsettled"] > tally["reads"]:
+            problems.append(f"{where}: {tally['polled']} polled + {tally['unsettled']} unsettled reads "
+                            f"exceed its {tally['reads']} reads")
+        lags = tally["lags_seconds"]
+        if len(lags) != tally["polled"]:
+            problems.append(f"{where}: {len(lags)} lags listed for {tally['polled']} polled reads")
+        largest = max(lags) if lags else None
+        if tally["max_lag_seconds"] != largest:
+            problems.append(f"{where}.max_lag_seconds is not the largest of lags_seconds")
     return problems
 
 
