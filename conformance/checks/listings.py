@@ -17,7 +17,8 @@ keyword decides the level:
 - `compare_tag_list`: a full list against the tags the repository holds: a missing, repeated or unknown tag
   breaks tags-list-format; a tag still listed right after its accepted delete is tags-list-reflects-deletes
   (contested).
-- `referrer_entries`: every descriptor of a referrers answer (`Link` pages walked, each page a 200 with the
+- `referrer_entries`: (its first read settled on what `shows` asks, when given: `conformance.checks.settle`)
+  every descriptor of a referrers answer (`Link` pages walked, each page a 200 with the
   index Content-Type and a schema-valid referrers index) and whether `OCI-Filters-Applied` named
   `artifactType` (spec.md "Listing Referrers").
 
@@ -38,6 +39,7 @@ from conformance.checks.documents import (
     json_document,
     walk_pages,
 )
+from conformance.checks.settle import Shows, settle, tags_showing, wait_until_listed
 from conformance.client import RegistryClient, Response
 from conformance.ledger.model import Rule, SpecVersion
 from conformance.ledger.rules import referrers as rr
@@ -109,8 +111,13 @@ def tags_page(response: Response, repo: str, what: str, *, status_rule: Rule = t
 
 def walk_tag_pages(client: RegistryClient, repo: str, n: int, held: Collection[str], *,
                    judge_with: Judge = judge) -> list[list[str]]:
-    """Pages of `tags/list?n=` of `repo`, which holds the tags `held`: `Link` when given, else `last=`."""
+    """Pages of `tags/list?n=` of `repo`, which holds the tags `held`: `Link` when given, else `last=`.
+
+    Under a settle time the whole list is first read until it shows `held` (`settle.wait_until_listed`);
+    the pages are read after that.
+    """
     __tracebackhide__ = True
+    wait_until_listed("tags", "tags/list (before paging)", lambda: client.tags_list(repo), tags_showing(held))
     bound = -(-len(held) // n) + 2 if n else 2
     pages: list[list[str]] = []
     seen: set[str] = set()
@@ -189,11 +196,18 @@ def compare_tag_list(listed: list[str], held: Collection[str], deleted: Collecti
                f"{what} still lists {lagging} right after their accepted delete")
 
 
-def referrer_entries(client: RegistryClient, repo: str, subject: str, artifact_type: str | None
-                     ) -> tuple[list[dict[str, Any]], bool]:
-    """Every descriptor of the referrers answer (pages walked), and whether a filter was applied."""
+def referrer_entries(client: RegistryClient, repo: str, subject: str, artifact_type: str | None, *,
+                     shows: Shows | None = None) -> tuple[list[dict[str, Any]], bool]:
+    """Every descriptor of the referrers answer (pages walked), and whether a filter was applied.
+
+    With `shows`, the first read is settled (`conformance.checks.settle`): re-read, within the settle time,
+    until it shows what the check pushed.
+    """
     __tracebackhide__ = True
-    first = client.referrers(repo, subject, artifact_type=artifact_type)
+    def read() -> Response:
+        return client.referrers(repo, subject, artifact_type=artifact_type)
+
+    first = read() if shows is None else settle("referrers", f"referrers of {subject}", read, shows)
     entries: list[dict[str, Any]] = []
     applied = False
     for page in walk_pages(client, first, "referrers", link_rule=rr.REFERRERS_LINK_FORMAT,

@@ -7,7 +7,9 @@ that restricts it (401/403) makes these checks unsupported. api.md uses no RFC 2
 departure from it is advice (`conformance.ledger.rules.catalog`), a 200 body that is not the documented JSON
 included; which repositories the catalog lists is the registry's choice ("a missing entry does *not* mean
 that the registry does not have the repository"), so a pushed repository left out is a note. A relative
-`Link` target is a valid URI reference under RFC 5988/8288 and is only noted."""
+`Link` target is a valid URI reference under RFC 5988/8288 and is only noted. A catalog that lists new
+repositories late gets `--registry-settle-time` (`conformance.checks.settle`): the first page is re-read
+until it shows the pushed repositories, within that time."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from conformance.checks.documents import (
     json_document,
     push_tree,
 )
+from conformance.checks.settle import catalog_showing, settle
 from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Response
 from conformance.content import image_manifest
@@ -88,7 +91,8 @@ def _note_link(response: Response) -> None:
 def test_catalog_lists_pushed_repositories_in_order(workspace: Workspace) -> None:
     client, capabilities = workspace.client, workspace.capabilities
     ours = _push_repositories(client, workspace.repo, workspace.content, workspace.cleanup)
-    response = client.catalog(n=100)
+    response = settle("catalog", "GET /v2/_catalog?n=100", lambda: client.catalog(n=100),
+                      catalog_showing(ours))
     listed = _repositories(response, "GET /v2/_catalog?n=100", capabilities)
     if listed is None:
         return
@@ -120,7 +124,8 @@ def test_catalog_lists_pushed_repositories_in_order(workspace: Workspace) -> Non
 def test_catalog_pages_with_n_last_and_link(workspace: Workspace) -> None:
     client, repo, capabilities = workspace.client, workspace.repo, workspace.capabilities
     ours = _push_repositories(client, repo, workspace.content, workspace.cleanup)
-    first = client.catalog(n=2, last=repo)
+    first = settle("catalog", f"GET /v2/_catalog?n=2&last={repo}", lambda: client.catalog(n=2, last=repo),
+                   catalog_showing(ours[:2], page=True))
     page = _repositories(first, f"GET /v2/_catalog?n=2&last={repo}", capabilities)
     if page is None:
         return

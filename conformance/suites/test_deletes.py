@@ -10,7 +10,9 @@ has no keyword, and the 202 means "accepted for processing": a deleted thing sti
 202 is contested (advice by default, a failure under `--registry-strict-readings`, a note with
 `--no-atomic-delete`). After a tag delete the manifest stays pullable by digest and by its other tags (the
 pull rules judge it; a manifest dropped with the tag is advice). A 5xx to a delete of something missing
-breaks the 404 MUST where one names it, else departs from HTTP semantics (SHOULD on main).
+breaks the 404 MUST where one names it, else departs from HTTP semantics (SHOULD on main). The tag list
+after a tag delete is read until it no longer lists the deleted tag, within `--registry-settle-time`
+(`conformance.checks.settle`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pytest
 
 from conformance.checks.documents import check_gone, check_manifest_served, error_codes, push_children
 from conformance.checks.errors import check_refusal
+from conformance.checks.settle import settle, tags_showing
 from conformance.client import Response
 from conformance.content import Blob, Manifest, image_manifest, random_blob
 from conformance.fixtures import Workspace
@@ -99,7 +102,9 @@ def _check_tag_list(workspace: Workspace, doomed: str, kept: str) -> None:
     if not config.enabled("tags_list"):
         note(f"tag list not checked ({config.off_reason('tags_list')})")
         return
-    listed = workspace.client.tags_list(workspace.repo)
+    client, repo = workspace.client, workspace.repo
+    listed = settle("tags", "tags/list after a tag delete", lambda: client.tags_list(repo),
+                    tags_showing([kept], [doomed]))
     if listed.status_code != 200:
         note(f"tags/list after a tag delete: {listed.describe()}; not judged here (the tag checks judge it)")
         return

@@ -45,6 +45,7 @@ from conformance.checks.listings import WALK_RULES as TAG_WALK_RULES
 from conformance.checks.listings import referrer_entries as _referrer_entries
 from conformance.checks.listings import walk_tag_pages as _walk_tags
 from conformance.checks.properties import PropertyRun, property_client_fixture  # noqa: F401 (fixture)
+from conformance.checks.settle import referrers_showing as _referrers_showing
 from conformance.checks.transfers import (
     CREATED_RULES,
     SESSION_RULES,
@@ -357,7 +358,10 @@ def test_referrers_of_any_artifact_set_match_the_model(
             _push_blobs_and_children(example, repo, built.manifest)
             client.push_manifest(repo, None, built.manifest)
             example.cleanup.manifest(repo, built.manifest.digest)
-        entries, applied = _referrer_entries(client, repo, subject.digest, artifact_type)
+        pushed = [built.manifest.digest for built in referrers
+                  if artifact_type in (None, built.manifest.artifact_type)]
+        entries, applied = _referrer_entries(client, repo, subject.digest, artifact_type,
+                                             shows=_referrers_showing(pushed))
         model = {built.manifest.digest: built.manifest for built in referrers}
         listed = sorted(str(entry.get("digest", "?")) for entry in entries)
         what = (f"referrers of {subject.digest} (artifactType={artifact_type}, filter "

@@ -32,6 +32,7 @@ from conformance.capabilities import Capabilities
 from conformance.checks.documents import check_digest_header, check_manifest_pushed, check_manifest_served
 from conformance.checks.listings import TAG_LIST_RULES, compare_tag_list, full_tag_list, referrer_entries
 from conformance.checks.properties import Example, PropertyRun, property_client_fixture  # noqa: F401 (fixture)
+from conformance.checks.settle import Shows, referrers_showing, settle, tags_gone_or_absent, tags_showing
 from conformance.checks.stateful_model import MachineContext, RepositoryModel, Steps, step
 from conformance.checks.stateful_verdicts import (
     DELETE_AND_REFERRER_RULES,
@@ -52,6 +53,15 @@ from conformance.verdicts import judge
 pytestmark = [pytest.mark.properties, pytest.mark.writes]
 
 STEP_TAGS = st.from_regex(r"\A[a-z0-9][a-z0-9._-]{0,10}\Z", fullmatch=True)
+
+
+def _model_tags_shown(state: RepositoryModel) -> Shows:
+    """When a tag list shows the model (within the settle time): its tags listed, the deleted ones not."""
+    if state.tags:
+        return tags_showing(state.tags, state.gone_tags)
+    if state.gone_tags:
+        return tags_gone_or_absent(state.gone_tags)
+    return lambda response: True  # nothing written that a list shows: no wait
 
 
 class RegistryMachine(RuleBasedStateMachine):
@@ -275,7 +285,7 @@ class RegistryMachine(RuleBasedStateMachine):
         def once(rule: Rule, condition: object, message: str) -> bool:
             return run.judge_once(rule, condition, "tag-list", message)
 
-        response = self.client.tags_list(name)
+        response = settle("tags", what, lambda: self.client.tags_list(name), _model_tags_shown(state))
         if not state.tags and response.status_code == 404:
             if state.manifests:  # found by its content, not by a tag: contested
                 once(tag_rules.TAGS_LIST_UNTAGGED_REPOSITORY, False,
@@ -295,9 +305,11 @@ class RegistryMachine(RuleBasedStateMachine):
         digest = data.draw(st.sampled_from(sorted(state.manifests)), label="subject")
         self.steps.append(f"list referrers of {digest[:15]}… in repo {self.repos.index(repo)}"
                           + (f" with artifactType={artifact_type}" if artifact_type else ""))
-        entries, applied = referrer_entries(self.client, repo, digest, artifact_type)
         model = {other: state.manifests[other].artifact_type for other in state.manifests
                  if state.subject_of(other) == digest}
+        expected = [other for other, kind in model.items() if artifact_type in (None, kind)]
+        entries, applied = referrer_entries(self.client, repo, digest, artifact_type,
+                                            shows=referrers_showing(expected))
         compare_referrers(self.context.run, entries, applied, model, artifact_type=artifact_type,
                           what=f"referrers of {digest} (artifactType={artifact_type})")
 

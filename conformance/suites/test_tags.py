@@ -9,11 +9,16 @@ keyword: advice. Contested (advice unless `--registry-strict-readings`): `"tags"
 ASCIIbetical order under v1.1.1, a 404 for a repository with only untagged manifests, and a tag still
 listed right after its accepted (202) delete. A repository that does not exist: 404 in the endpoint
 table only, `NAME_UNKNOWN` in the code table only (advice).
+
+A registry that lists writes late gets `--registry-settle-time` (`conformance.checks.settle`): a check's
+first list read is repeated until it shows the tags pushed (or no longer the tags deleted), and paging
+checks wait for the whole list before they page; the last answer is judged as always.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pytest
@@ -28,6 +33,7 @@ from conformance.checks.listings import (
     tags_page,
     walk_tag_pages,
 )
+from conformance.checks.settle import settle, tags_gone_or_absent, tags_showing
 from conformance.cleanup import Cleanup
 from conformance.client import RegistryClient, Response
 from conformance.content import Manifest, image_manifest
@@ -61,13 +67,16 @@ def _push_tagged(
     return image, tags
 
 
-def _full_list(client: RegistryClient, repo: str, *, order: bool = False) -> list[str]:
+def _full_list(client: RegistryClient, repo: str, *, order: bool = False, present: Collection[str] = (),
+               absent: Collection[str] = ()) -> list[str]:
     """Every tag of `repo` in the registry's order (walking `Link`s if the registry pages unasked).
 
-    The order is judged only where asked: the list is most checks' reference for what a page should hold,
-    and the order has its own check.
+    The first read is settled: repeated (within the settle time) until it lists every tag of `present` and
+    none of `absent`. The order is judged only where asked: the list is most checks' reference for what a
+    page should hold, and the order has its own check.
     """
-    return _tags_from(client, client.tags_list(repo), repo, "tags/list", order=order)
+    first = settle("tags", "tags/list", lambda: client.tags_list(repo), tags_showing(present, absent))
+    return _tags_from(client, first, repo, "tags/list", order=order)
 
 
 def _tags_from(client: RegistryClient, first: Response, repo: str, what: str, *, order: bool = False
@@ -103,8 +112,18 @@ class _TagRepo:
         """Push one image under the eight tags of `_tag_set`; the tags."""
         return _push_tagged(self.client, self.repo, self.content, self.cleanup)[1]
 
-    def full_list(self, *, order: bool = False) -> list[str]:
-        return _full_list(self.client, self.repo, order=order)
+    def full_list(self, pushed: Collection[str], *, order: bool = False) -> list[str]:
+        """The whole tag list, once it shows the tags `pushed` (within the settle time)."""
+        return _full_list(self.client, self.repo, order=order, present=pushed)
+
+    def complete_list(self, pushed: Collection[str]) -> list[str]:
+        """`full_list`, which must hold every tag `pushed` (a check that indexes into it needs them)."""
+        __tracebackhide__ = True
+        full = self.full_list(pushed)
+        missing = sorted(set(pushed) - set(full))
+        judge(tr.TAGS_LIST_FORMAT, not missing,
+              f"tags/list lists {full}, the repository has {sorted(pushed)} (missing {missing})")
+        return full
 
     def page(self, what: str, *, n: int | None = None, last: str | None = None) -> tuple[Response, list[str]]:
         """`GET tags/list?n=&last=`: the response and its tags (order judged by the caller)."""
@@ -122,7 +141,7 @@ def tagged(workspace: Workspace) -> _TagRepo:
 @pytest.mark.writes
 def test_tag_list_names_the_repository_and_every_tag_in_order(tagged: _TagRepo) -> None:
     tags = tagged.push_tagged()
-    listed = tagged.full_list(order=True)
+    listed = tagged.full_list(tags, order=True)
     check_tag_order(listed, "tags/list", strict_lexical=True)
     judge(tr.TAGS_LIST_FORMAT, sorted(listed) == sorted(tags),
           f"tags/list lists {sorted(listed)}, the repository has {sorted(tags)}")
@@ -133,7 +152,7 @@ def test_tag_list_names_the_repository_and_every_tag_in_order(tagged: _TagRepo) 
 @pytest.mark.writes
 def test_n_returns_the_first_n_tags_or_a_link(tagged: _TagRepo) -> None:
     tags = tagged.push_tagged()
-    full = tagged.full_list()
+    full = tagged.full_list(tags)
     response, page = tagged.page("tags/list?n=3", n=3)
     judge(tr.TAGS_N_COUNT, len(page) <= 3, f"tags/list?n=3 returned {len(page)} tags: {page}")
     judge(tr.TAGS_N_COUNT, len(page) == 3 or _has_link(response),
@@ -146,8 +165,7 @@ def test_n_returns_the_first_n_tags_or_a_link(tagged: _TagRepo) -> None:
 @pytest.mark.rules(*FULL_LIST_RULES, tr.TAGS_N_COUNT, tr.TAGS_LAST_AFTER)
 @pytest.mark.writes
 def test_last_returns_only_tags_strictly_after_it(tagged: _TagRepo) -> None:
-    tagged.push_tagged()
-    full = tagged.full_list()
+    full = tagged.complete_list(tagged.push_tagged())
     last = full[3]
     _, without_n = tagged.page(f"tags/list?last={last}", last=last)
     judge(tr.TAGS_LAST_AFTER, without_n and without_n == full[4 : 4 + len(without_n)],
@@ -189,7 +207,8 @@ def test_n_zero_returns_an_empty_list_without_link(tagged: _TagRepo) -> None:
 @pytest.mark.writes
 def test_n_larger_than_the_total_returns_every_tag(tagged: _TagRepo) -> None:
     tags = tagged.push_tagged()
-    response = tagged.client.tags_list(tagged.repo, n=1000)
+    response = settle("tags", "tags/list?n=1000", lambda: tagged.client.tags_list(tagged.repo, n=1000),
+                      tags_showing(tags))
     page = _tags_from(tagged.client, response, tagged.repo, "tags/list?n=1000")
     judge(tr.TAGS_LIST_FORMAT, sorted(page) == sorted(tags),
           f"tags/list?n=1000 returned {sorted(page)}, expected {sorted(tags)}")
@@ -198,8 +217,7 @@ def test_n_larger_than_the_total_returns_every_tag(tagged: _TagRepo) -> None:
 @pytest.mark.rules(*FULL_LIST_RULES, tr.TAGS_N_COUNT, tr.TAGS_LAST_AFTER, tr.TAGS_LINK_MAY)
 @pytest.mark.writes
 def test_last_equal_to_the_final_tag_returns_nothing(tagged: _TagRepo) -> None:
-    tagged.push_tagged()
-    final = tagged.full_list()[-1]
+    final = tagged.complete_list(tagged.push_tagged())[-1]
     response, page = tagged.page(f"tags/list?n=5&last={final}", n=5, last=final)
     judge(tr.TAGS_N_COUNT, len(page) <= 5, f"tags/list?n=5&last={final}: {len(page)} tags for n=5: {page}")
     judge(tr.TAGS_LAST_AFTER, page == [], f"tags/list?last={final} (the final tag) returned {page}")
@@ -240,13 +258,15 @@ def test_tag_list_reflects_manifest_deletes(workspace: Workspace) -> None:
     if not workspace.config.enabled("atomic_delete"):
         note("deletes declared non-atomic: the tag list may lag behind")
         return
-    listed = _full_list(client, repo)
+    listed = _full_list(client, repo, present=[f"two-{suffix}"],
+                        absent=[f"one-a-{suffix}", f"one-b-{suffix}"])
     judge(tr.TAGS_LIST_REFLECTS_DELETES, sorted(listed) == [f"two-{suffix}"],
           f"right after the accepted delete of the manifest tagged one-a/one-b, tags/list lists {listed}")
     last = client.manifest_delete(repo, second.digest)
     judge(deletes.MANIFEST_DELETE_202, last.status_code == 202,
           f"deleting the last manifest: {last.describe()}, expected 202")
-    emptied = client.tags_list(repo)
+    emptied = settle("tags", "tags/list of an emptied repository", lambda: client.tags_list(repo),
+                     tags_gone_or_absent([f"two-{suffix}"]))
     if emptied.status_code == 404:
         note(f"tags/list of a repository whose every manifest was deleted: {emptied.describe()} (the "
              "repository is reported as unknown)")
@@ -261,7 +281,8 @@ def test_tag_list_reflects_manifest_deletes(workspace: Workspace) -> None:
 def test_tag_list_of_a_repository_without_tags_is_empty(tagged: _TagRepo) -> None:
     image = image_manifest(tagged.content, layer_size=32)
     _push_image(tagged.client, tagged.repo, image, tagged.cleanup, [None])
-    response = tagged.client.tags_list(tagged.repo)
+    response = settle("tags", "tags/list of a repository with only untagged manifests",
+                      lambda: tagged.client.tags_list(tagged.repo), lambda answer: answer.status_code == 200)
     if response.status_code == 404:
         judge(tr.TAGS_LIST_UNTAGGED_REPOSITORY, False,
               f"{response.describe()}: the repository holds a manifest (pushed by digest), so it is found "
