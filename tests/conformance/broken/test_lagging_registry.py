@@ -86,8 +86,10 @@ class LaggingTagLists(Fault):
             self.deleted[key] = now
 
     def _stale_view(self, exchange: Exchange, repo: str, now: float) -> None:
-        hidden = {tag for (name, tag), when in self.pushed.items() if name == repo and now - when < self.lag}
-        lingering = {tag for (name, tag), when in self.deleted.items() if name == repo and now - when < self.lag}
+        def recent(events: dict[tuple[str, str], float]) -> set[str]:
+            return {tag for (name, tag), when in events.items() if name == repo and now - when < self.lag}
+
+        hidden, lingering = recent(self.pushed), recent(self.deleted)
         if not hidden and not lingering:
             return
         if exchange.status == 404:
