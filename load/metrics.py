@@ -6,6 +6,12 @@ Bytes land in per-second buckets per scenario, which the dashboard and the plots
 (MB = 10^6 bytes) over time. Pushed blobs that the registry acknowledged are tallied separately
 (`committed`) so a run can be checked against what the registry stored.
 
+Rate limits (`load/rate_limits.py`): every answer meaning "later" (429, 503 with Retry-After) is counted
+per request (`"GET /v2/[repo]/blobs/[digest]"`) and per status, apart from errors, with the seconds
+waited, the largest Retry-After, the requests that gave up (their last answer is also a failure) and the
+rate-limit headers the registry announced (last value seen per header). Redirects followed are counted,
+and those to another origin apart.
+
 Distributed runs: each worker hands its counters to the master in Locust's `report_to_master` message
 (`drain()` empties them), the master `merge()`s them in `worker_report`. Time-to-first-byte, transfer
 times and whole-operation timings go into Locust's own stats as extra request rows (see `users/base.py`),
@@ -41,6 +47,14 @@ class Counters:
         self.digest_mismatches = 0
         self.committed_blobs = 0
         self.committed_bytes = 0
+        self.rate_limited: dict[str, int] = defaultdict(int)
+        self.rate_limited_status: dict[str, int] = defaultdict(int)
+        self.rate_limit_gave_up: dict[str, int] = defaultdict(int)
+        self.retry_wait_s = 0.0
+        self.largest_retry_after: float | None = None
+        self.rate_limit_headers: dict[str, str] = {}
+        self.redirects = 0
+        self.redirects_cross_origin = 0
 
     def _bucket(self, scenario: str) -> list[int]:
         second = int(self.clock())
@@ -79,6 +93,27 @@ class Counters:
         self.committed_blobs += 1
         self.committed_bytes += size
 
+    def add_rate_limited(self, request: str, status: int, wait: float | None,
+                         retry_after: float | None) -> None:
+        """Count one 429 (or 503 with Retry-After) on `request`; `wait` None: the request gave up on it."""
+        self.rate_limited[request] += 1
+        self.rate_limited_status[str(status)] += 1
+        if wait is None:
+            self.rate_limit_gave_up[request] += 1
+        else:
+            self.retry_wait_s += wait
+        if retry_after is not None:
+            self.largest_retry_after = max(self.largest_retry_after or 0.0, retry_after)
+
+    def add_limits(self, headers: dict[str, str]) -> None:
+        """Remember the rate-limit headers a response announced (`rate_limits.announced_limits`)."""
+        self.rate_limit_headers.update(headers)
+
+    def add_redirect(self, cross_origin: bool) -> None:
+        """Count one redirect followed (`cross_origin`: to another scheme, host or port)."""
+        self.redirects += 1
+        self.redirects_cross_origin += int(cross_origin)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able copy, the format `merge` accepts (series keys become strings)."""
         return {
@@ -90,6 +125,14 @@ class Counters:
             "digest_mismatches": self.digest_mismatches,
             "committed_blobs": self.committed_blobs,
             "committed_bytes": self.committed_bytes,
+            "rate_limited": dict(self.rate_limited),
+            "rate_limited_status": dict(self.rate_limited_status),
+            "rate_limit_gave_up": dict(self.rate_limit_gave_up),
+            "retry_wait_s": self.retry_wait_s,
+            "largest_retry_after": self.largest_retry_after,
+            "rate_limit_headers": dict(self.rate_limit_headers),
+            "redirects": self.redirects,
+            "redirects_cross_origin": self.redirects_cross_origin,
         }
 
     def drain(self) -> dict[str, Any]:
@@ -117,6 +160,17 @@ class Counters:
         self.digest_mismatches += int(data.get("digest_mismatches", 0))
         self.committed_blobs += int(data.get("committed_blobs", 0))
         self.committed_bytes += int(data.get("committed_bytes", 0))
+        for field in ("rate_limited", "rate_limited_status", "rate_limit_gave_up"):
+            mine = getattr(self, field)
+            for key, n in (data.get(field) or {}).items():
+                mine[key] += int(n)
+        self.retry_wait_s += float(data.get("retry_wait_s") or 0.0)
+        if data.get("largest_retry_after") is not None:
+            largest = float(data["largest_retry_after"])
+            self.largest_retry_after = max(self.largest_retry_after or 0.0, largest)
+        self.rate_limit_headers.update(data.get("rate_limit_headers") or {})
+        self.redirects += int(data.get("redirects", 0))
+        self.redirects_cross_origin += int(data.get("redirects_cross_origin", 0))
 
     def scenarios(self) -> list[str]:
         """Every scenario that moved bytes or completed an operation, sorted."""

@@ -104,6 +104,7 @@ class LoadSettings:
     platform: str
     think_time: float
     request_timeout: float
+    rate_limit_budget: float
     pool_size: int
     shape: str
     shape_users: int
@@ -138,6 +139,8 @@ ARGUMENTS: tuple[tuple[str, str, str, str], ...] = (
     ("--platform", "LOAD_PLATFORM", "linux/amd64", "platform an image pull picks from an index (os/arch)"),
     ("--think-time", "LOAD_THINK_TIME", "0", "seconds each user waits between two tasks (0 = back to back)"),
     ("--request-timeout", "LOAD_REQUEST_TIMEOUT", "120", "seconds before any single request times out"),
+    ("--rate-limit-budget", "LOAD_RATE_LIMIT_BUDGET", "60",
+     "seconds one request may wait in all for 429 / 503-with-Retry-After retries before it gives up"),
     ("--pool-size", "LOAD_POOL_SIZE", "64MiB", "size of the random content pool per process"),
     ("--shape", "LOAD_SHAPE", "none", "load shape: none (use -u/-r/-t), step, spike, soak"),
     ("--shape-users", "LOAD_SHAPE_USERS", "20", "peak users of the load shape"),
@@ -226,6 +229,7 @@ def settings_from(options: Any) -> LoadSettings:
         platform=platform,
         think_time=_number(filled, "think_time", float, 0.0),
         request_timeout=_number(filled, "request_timeout", float, 0.1),
+        rate_limit_budget=_number(filled, "rate_limit_budget", float, 0.0),
         pool_size=max(1024 * 1024, _size("--pool-size", text("pool_size"))),
         shape=shape,
         shape_users=_number(filled, "shape_users", int, 1),

@@ -11,10 +11,12 @@ table. On top it records:
 - OCI error codes of every failed response, digest mismatches on pull (also failures).
 
 Bodies are streamed from the content pool (never copied) and responses are read in 1 MiB chunks.
-Every request carries a timeout; `Location` headers pointing at another host are refused, so traffic
-stays on the target. A Bearer token (`--bearer-token`) or basic credentials (OCI_USERNAME/OCI_PASSWORD,
-docker config.json) are sent when configured; a 401 with a Bearer challenge is answered by the token flow
-of `users/tokens.py` (one retry per request at most).
+Every request carries a timeout; upload `Location` headers pointing at another host are refused, so
+uploads stay on the target. Sending one request (`users/calls.py`): credentials (`--bearer-token`,
+OCI_USERNAME/OCI_PASSWORD, docker config.json) and the token flow of `users/tokens.py`, 429 /
+503-with-Retry-After retries (their own `429`/`503` rows), and GET/HEAD redirects to another origin
+(object storage) followed without the registry's Authorization; byte counts and digest checks are of the
+final body.
 """
 
 from __future__ import annotations
@@ -32,16 +34,14 @@ from locust import FastHttpUser, HttpUser
 
 from load.auth import authorization
 from load.content import Blob, BlobBody
-from load.metrics import COUNTERS, parse_error_codes
+from load.metrics import COUNTERS
+from load.users.calls import Calls, OperationError
 from load.users.runtime import RUNTIME
-from load.users.tokens import BEARER, TokenAuth
+
+__all__ = ["FastRegistryUser", "OperationError", "RegistryOperations", "RegistryUser", "body_parts"]
 
 READ_CHUNK = 1024 * 1024
 NOT_HTTP_ROWS = ("OP", "TTFB", "XFER")
-
-
-class OperationError(Exception):
-    """One step of an operation failed (already reported as a failed request row); the operation stops."""
 
 
 def authorization_header(host: str) -> str | None:
@@ -72,7 +72,7 @@ def body_parts(response: Any) -> Iterator[bytes | memoryview]:
     raw.release_conn()
 
 
-class RegistryOperations(TokenAuth):
+class RegistryOperations(Calls):
     """Registry operations over a Locust client; mixed into an HttpUser or a FastHttpUser."""
 
     client: Any
@@ -101,63 +101,6 @@ class RegistryOperations(TokenAuth):
         if urlsplit(absolute).netloc != urlsplit(base).netloc:
             raise OperationError(f"Location {location!r} points away from the target {base}")
         return absolute
-
-    def _fail(self, response: Any, message: str) -> None:
-        status = getattr(response, "status_code", 0) or 0
-        codes: list[str] = []
-        if status:
-            with contextlib.suppress(Exception):
-                codes = parse_error_codes(response.content or b"")
-        if codes:
-            for code in codes:
-                COUNTERS.add_error(code)
-        elif status:
-            COUNTERS.add_error(f"HTTP {status}")
-        else:
-            error = getattr(response, "error", None)
-            COUNTERS.add_error(type(error).__name__ if error else "no response")
-        detail = f" ({', '.join(codes)})" if codes else ""
-        response.failure(f"{message}: HTTP {status}{detail}")
-
-    def call(self, method: str, url: str, name: str, expected: tuple[int, ...], *,
-             headers: dict[str, str] | None = None, body: Any = None, stream: bool = False,
-             scenario: str | None = None, bearer: str | None = None) -> Any:
-        """Send one request, check its status, count the body as uploaded; raise OperationError otherwise.
-
-        A 401 with a Bearer challenge goes to `bearer_for_challenge`; with a token, the request is sent
-        once more carrying it (`bearer`; the 401 is then part of the protocol, not a failure). The retry
-        never retries.
-        """
-        full = url if url.startswith("http") else (self.host or "") + url
-        sent = len(body) if body is not None else 0
-        request_headers = dict(headers or {})
-        authorization = BEARER + bearer if bearer else self.authorization_for(full)
-        if authorization:
-            request_headers["Authorization"] = authorization
-        token = None
-        with self.send(method, full, name, headers=request_headers, body=body, stream=stream) as response:
-            if getattr(response, "status_code", 0):
-                COUNTERS.add_up(scenario or self.scenario, sent)
-            if response.status_code == 401 and bearer is None:
-                challenge = response.headers.get("WWW-Authenticate", "")
-                token = self.bearer_for_challenge(challenge, full, authorization)
-            if token:
-                response.success()
-                if stream:
-                    with contextlib.suppress(Exception):
-                        response.close()
-            elif response.status_code not in expected:
-                self._fail(response, f"{method} {name} expected {'/'.join(map(str, expected))}")
-                if stream:
-                    with contextlib.suppress(Exception):
-                        response.close()
-                raise OperationError(f"{method} {name}: HTTP {response.status_code}")
-            else:
-                self.token_worked(full, authorization)
-                response.success()
-                return response
-        return self.call(method, url, name, expected, headers=headers, body=body, stream=stream,
-                         scenario=scenario, bearer=token)
 
     def send(self, method: str, url: str, name: str, *, headers: dict[str, str], body: Any,
              stream: bool) -> Any:
@@ -241,10 +184,14 @@ class RegistryOperations(TokenAuth):
         self._commit("config", repo, digest, len(data))
 
     def pull_blob(self, repo: str, digest: str, size: int | None, verify: bool) -> int:
-        """GET a blob streamed in 1 MiB reads; TTFB and XFER rows; sha256 checked when `verify`."""
-        started = time.perf_counter()
+        """GET a blob streamed in 1 MiB reads; TTFB and XFER rows; sha256 checked when `verify`.
+
+        TTFB and XFER start with the attempt that was not rate-limited (redirect hops included); the bytes
+        counted and hashed are the final body's (the storage origin's, after a redirect).
+        """
         response = self.call("GET", f"/v2/{repo}/blobs/{digest}", "/v2/[repo]/blobs/[digest]", (200,),
                              stream=True)
+        started = self.attempt_started
         self.row("TTFB", "blob GET", started)
         hasher = hashlib.sha256() if verify else None
         received = 0
