@@ -79,6 +79,7 @@ def install(web_ui: Any, counters: Counters, started: Callable[[], float | None]
             "total": {"mb_up": sum(counters.up.values()) / MB, "mb_down": sum(counters.down.values()) / MB},
             "error_codes": dict(counters.error_codes),
             "digest_mismatches": counters.digest_mismatches,
+            "rate_limited": dict(counters.rate_limited),
         })
 
     def add_throughput_stats(response: Response) -> Response:

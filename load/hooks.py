@@ -241,6 +241,8 @@ def finish_run(environment: Any) -> None:
     for name, figures in result["image_pulls"].items():
         print(f"{name}: {figures['count']} pulls ({figures['failures']} failed), p50 {figures['p50_ms']} ms, "
               f"p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms")
+    for line in summary.rate_limit_lines(result):
+        print(line)
     for line in generator_health.console_lines(result["generator"]):
         print(line)
     print(f"run folder: {run_dir}")

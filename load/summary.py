@@ -5,6 +5,11 @@ JSON-able dict; `write_run` writes the run folder: `summary.json`, `ci-cd.json` 
 "bigger is better" entries, as zot's zb writes them), `requests.csv`, `throughput.csv`,
 `latency.csv`, `throughput.png`, `latency.png`, `throughput.html` and `report.html` (Locust's HTML
 report with the MB/s chart appended). Plots use matplotlib's Agg backend. Never imports locust.
+
+Rate limits: the `http` block counts each request once, by the attempt that was not rate-limited (the
+retried 429 / 503 answers are rows of type `429` / `503`, outside it); `rate_limited` says how many
+answers were "later" (per status, per request, retried or given up), their share of all HTTP answers,
+the seconds waited and the limits the registry announced; `redirects` counts the redirects followed.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ matplotlib.use("Agg")
 from matplotlib import pyplot
 
 from load.metrics import Counters, mb_per_s
+from load.rate_limits import RATE_LIMITED_TYPES
 
-NOT_HTTP_TYPES = ("OP", "TTFB", "XFER")
+NOT_HTTP_TYPES = ("OP", "TTFB", "XFER", *RATE_LIMITED_TYPES)
 IMAGE_PULL = "image pull"
 PULL_FIGURES = ("count", "failures", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms")
 
@@ -62,8 +68,9 @@ def sha_ni() -> bool | None:
         return None
 
 
-def stats_rows(stats: Any) -> list[dict[str, Any]]:
-    """One dict per Locust stats entry (type, name, counts, latency percentiles, bytes)."""
+def stats_rows(stats: Any, rate_limited: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """One dict per Locust stats entry (type, name, counts, latency percentiles, bytes, 429s/503s on it)."""
+    limited = rate_limited or {}
     rows = []
     for entry in sorted(stats.entries.values(), key=lambda e: (e.method or "", e.name)):
         rows.append({
@@ -77,6 +84,7 @@ def stats_rows(stats: Any) -> list[dict[str, Any]]:
             "p99_ms": entry.get_response_time_percentile(0.99) or 0,
             "max_ms": round(entry.max_response_time or 0, 2),
             "response_bytes": entry.total_content_length,
+            "rate_limited": limited.get(f"{entry.method} {entry.name}", 0),
         })
     return rows
 
@@ -113,10 +121,11 @@ def build_summary(stats: Any, counters: Counters, *, started: float, stopped: fl
             "operations": counters.ops.get(name, 0),
         }
     total_up, total_down = sum(counters.up.values()), sum(counters.down.values())
-    rows = stats_rows(stats)
+    rows = stats_rows(stats, counters.rate_limited)
     http = [row for row in rows if row["type"] not in NOT_HTTP_TYPES]
     requests = sum(row["count"] for row in http)
     failures = sum(row["failures"] for row in http)
+    limited = rate_limited_block(counters, requests)
     return {
         "run": {**meta, "duration_s": round(duration, 3), "started": started, "stopped": stopped},
         "scenarios": scenarios,
@@ -127,7 +136,10 @@ def build_summary(stats: Any, counters: Counters, *, started: float, stopped: fl
         },
         "committed": {"blobs_and_manifests": counters.committed_blobs, "bytes": counters.committed_bytes},
         "http": {"requests": requests, "failures": failures,
-                 "fail_ratio": round(failures / requests, 6) if requests else 0.0},
+                 "fail_ratio": round(failures / requests, 6) if requests else 0.0,
+                 "rate_limited": limited["total"], "rate_limited_ratio": limited["ratio"]},
+        "rate_limited": limited,
+        "redirects": {"followed": counters.redirects, "to_other_origins": counters.redirects_cross_origin},
         "error_codes": dict(sorted(counters.error_codes.items())),
         "digest_mismatches": counters.digest_mismatches,
         "image_pulls": image_pulls(rows),
@@ -136,6 +148,67 @@ def build_summary(stats: Any, counters: Counters, *, started: float, stopped: fl
         "latency": latency or [],
         "breaches": [],
     }
+
+
+def rate_limited_block(counters: Counters, requests: int) -> dict[str, Any]:
+    """The `rate_limited` block: 429 / 503-with-Retry-After answers, apart from errors.
+
+    `total` counts every such answer; `retried` those followed by another attempt, `gave_up` those that
+    ended their request (also failures in the `http` block). `ratio` is `total` over all HTTP answers
+    (`requests`, one per request, plus the retried answers).
+    """
+    total = sum(counters.rate_limited.values())
+    gave_up = sum(counters.rate_limit_gave_up.values())
+    answers = requests + total - gave_up
+    return {
+        "total": total, "retried": total - gave_up, "gave_up": gave_up,
+        "ratio": round(total / answers, 6) if answers else 0.0,
+        "by_status": dict(sorted(counters.rate_limited_status.items())),
+        "by_request": dict(sorted(counters.rate_limited.items())),
+        "gave_up_by_request": dict(sorted(counters.rate_limit_gave_up.items())),
+        "waited_s": round(counters.retry_wait_s, 3),
+        "largest_retry_after_s": counters.largest_retry_after,
+        "announced_limits": dict(sorted(counters.rate_limit_headers.items())),
+    }
+
+
+def rate_limit_lines(summary: dict[str, Any]) -> list[str]:
+    """Console lines about rate limits and redirects ([] when the registry did neither)."""
+    lines = []
+    block = summary.get("rate_limited") or {}
+    if block.get("total") or block.get("announced_limits"):
+        statuses = ", ".join(f"{n} x {status}" for status, n in block.get("by_status", {}).items()) or "none"
+        lines.append(f"rate limited: {block.get('total', 0)} answers ({statuses}; "
+                     f"{block.get('ratio', 0.0):.2%} of HTTP answers), {block.get('retried', 0)} retried, "
+                     f"{block.get('gave_up', 0)} gave up (failures), {block.get('waited_s', 0):g} s waited")
+        limits = "; ".join(f"{k}: {v}" for k, v in block.get("announced_limits", {}).items())
+        if limits:
+            lines.append(f"rate limits the registry announced: {limits}")
+    followed = (summary.get("redirects") or {}).get("followed", 0)
+    if followed:
+        lines.append(f"redirects followed: {followed} "
+                     f"({summary['redirects'].get('to_other_origins', 0)} to other origins, sent without "
+                     "the registry's Authorization)")
+    return lines
+
+
+def rate_limit_section(summary: dict[str, Any]) -> str:
+    """An HTML section on rate limits and redirects for report.html ('' when there were none)."""
+    lines = rate_limit_lines(summary)
+    if not lines:
+        return ""
+    block = summary.get("rate_limited") or {}
+    cells = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{n}</td>"
+        f"<td>{block.get('gave_up_by_request', {}).get(name, 0)}</td></tr>"
+        for name, n in block.get("by_request", {}).items())
+    table = ('<table border="1" cellpadding="4" style="border-collapse:collapse">'
+             f"<tr><th>request</th><th>rate-limited answers</th><th>gave up</th></tr>{cells}</table>"
+             if cells else "")
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return ('<section id="registry-harness-rate-limits" style="font-family:sans-serif;margin:2em">'
+            "<h2>Rate limits and redirects</h2>"
+            f"<ul>{items}</ul>{table}</section>")
 
 
 def image_pulls(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -176,8 +249,8 @@ def write_tables(run_dir: Path, summary: dict[str, Any]) -> None:
     """requests.csv (per stats row), throughput.csv (MB/s per second), latency.csv (p50/p95 over time)."""
     rows = summary["requests"]
     keys = ["type", "name", "count", "failures", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms",
-            "response_bytes"]
-    _write_csv(run_dir / "requests.csv", keys, [[row[k] for k in keys] for row in rows])
+            "response_bytes", "rate_limited"]
+    _write_csv(run_dir / "requests.csv", keys, [[row.get(k, 0) for k in keys] for row in rows])
     timeline = summary["timeline"]
     names = sorted(timeline["scenarios"])
     header = ["t_s", "total_mb_s_up", "total_mb_s_down"]
@@ -260,7 +333,7 @@ def write_run(run_dir: Path, summary: dict[str, Any], locust_html: str | None) -
         encoding="utf-8",
     )
     if locust_html is not None:
-        report = with_chart(locust_html, section + image_pull_section(summary))
+        report = with_chart(locust_html, section + image_pull_section(summary) + rate_limit_section(summary))
         (run_dir / "report.html").write_text(report, encoding="utf-8")
 
 

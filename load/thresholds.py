@@ -2,7 +2,9 @@
 
 File format (every key optional):
 
-    max_fail_ratio = 0.01            # failed / all HTTP requests
+    max_fail_ratio = 0.01            # failed / all HTTP requests (a rate-limited, then retried one is
+                                     # counted once, by its last attempt)
+    max_rate_limited_ratio = 0.1     # 429 and 503-with-Retry-After answers / all HTTP answers
     max_digest_mismatches = 0        # pulled bytes that did not hash to the digest asked for
     [max_p95_ms]                     # per stats row: "TYPE name" or just "name" (any type)
     "OP push blob (monolithic)" = 3000
@@ -25,7 +27,7 @@ from typing import Any
 
 BREACH_EXIT_CODE = 3
 CONFIG_ERROR_EXIT_CODE = 2
-_TOP_KEYS = {"max_fail_ratio", "max_digest_mismatches", "max_p95_ms", "min_mb_s"}
+_TOP_KEYS = {"max_fail_ratio", "max_rate_limited_ratio", "max_digest_mismatches", "max_p95_ms", "min_mb_s"}
 
 
 class ThresholdConfigError(ValueError):
@@ -37,6 +39,7 @@ class Thresholds:
     """Parsed thresholds; None / empty means 'not checked'."""
 
     max_fail_ratio: float | None = None
+    max_rate_limited_ratio: float | None = None
     max_digest_mismatches: int | None = None
     max_p95_ms: dict[str, float] = field(default_factory=dict)
     min_mb_s: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -68,6 +71,8 @@ def parse(document: dict[str, Any], source: str = "thresholds") -> Thresholds:
     return Thresholds(
         max_fail_ratio=None if "max_fail_ratio" not in document
         else _number(document["max_fail_ratio"], "max_fail_ratio"),
+        max_rate_limited_ratio=None if "max_rate_limited_ratio" not in document
+        else _number(document["max_rate_limited_ratio"], "max_rate_limited_ratio"),
         max_digest_mismatches=None if mismatches is None
         else int(_number(mismatches, "max_digest_mismatches")),
         max_p95_ms={name: _number(v, f"max_p95_ms.{name}") for name, v in p95.items()},
@@ -100,6 +105,13 @@ def check(summary: dict[str, Any], thresholds: Thresholds) -> list[str]:
         breaches.append(
             f"fail ratio {http['fail_ratio']:.4f} > max {thresholds.max_fail_ratio:g} "
             f"({http.get('failures', 0)} of {http.get('requests', 0)} HTTP requests failed)"
+        )
+    limited = summary.get("rate_limited", {})
+    ratio = float(limited.get("ratio", 0.0))
+    if thresholds.max_rate_limited_ratio is not None and ratio > thresholds.max_rate_limited_ratio:
+        breaches.append(
+            f"rate-limited ratio {ratio:.4f} > max {thresholds.max_rate_limited_ratio:g} "
+            f"({limited.get('total', 0)} answers were 429 or 503 with Retry-After)"
         )
     mismatches = int(summary.get("digest_mismatches", 0))
     if thresholds.max_digest_mismatches is not None and mismatches > thresholds.max_digest_mismatches:
