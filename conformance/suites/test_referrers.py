@@ -14,7 +14,8 @@ with the subject left out is advice. A list that does not fit one response is pa
 rel="next"` (RFC 5988, MUST). Filtering by `artifactType` SHOULD be supported; when applied,
 `OCI-Filters-Applied: artifactType` MUST say so. A registry MUST accept a referrer whose subject does not
 exist. `OCI-Subject` MUST answer the push of an image manifest with a subject when the API exists; from a
-registry without the API it is contested advice.
+registry without the API it is contested advice. A list that shows new referrers late gets
+`--registry-settle-time` (`conformance.checks.settle`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from conformance.checks.documents import (
     walk_pages,
 )
 from conformance.checks.errors import check_refusal
+from conformance.checks.settle import referrers_showing, settle
 from conformance.client import Response
 from conformance.content import (
     Descriptor,
@@ -186,9 +188,13 @@ def _push_referrers(ws: Workspace, referrers: list[Manifest]) -> None:
         _push_referrer(ws, manifest)
 
 
-def _entries_of(ws: Workspace, digest: str, what: str) -> list[dict[str, Any]]:
-    """Every descriptor the referrers list of `digest` holds, across all its pages."""
-    return _all_entries(ws, ws.client.referrers(ws.repo, digest), what)
+def _entries_of(ws: Workspace, digest: str, what: str, pushed: list[Manifest],
+                gone: tuple[Manifest, ...] = ()) -> list[dict[str, Any]]:
+    """Every descriptor the referrers list of `digest` holds, across all its pages (its first read
+    settled until it lists `pushed` and not `gone`: `conformance.checks.settle`)."""
+    shows = referrers_showing([m.digest for m in pushed], [m.digest for m in gone])
+    first = settle("referrers", what, lambda: ws.client.referrers(ws.repo, digest), shows)
+    return _all_entries(ws, first, what)
 
 
 @pytest.mark.feature("referrers")
@@ -225,7 +231,7 @@ def test_referrers_list_each_referrer_with_its_descriptor_fields(
     ]
     unrelated = [image_manifest(content, layer_size=16), referrer(other_subject, content)]
     _push_referrers(workspace, [*referrers, *unrelated])
-    entries = _entries_of(workspace, subject.digest, "referrers of the subject")
+    entries = _entries_of(workspace, subject.digest, "referrers of the subject", referrers)
     _check_entries(entries, referrers, "referrers of the subject")
 
 
@@ -239,9 +245,10 @@ def test_artifact_type_filter_returns_only_that_type(workspace: Workspace, refer
     signatures = [referrer(subject, content, artifact_type=SIGNATURE_ARTIFACT_TYPE) for _ in range(2)]
     sbom = artifact_manifest(content, artifact_type=SBOM_ARTIFACT_TYPE, subject=subject, blob_size=16)
     _push_referrers(workspace, [*signatures, sbom])
-    response = workspace.client.referrers(workspace.repo, subject.digest,
-                                          artifact_type=SIGNATURE_ARTIFACT_TYPE)
     what = f"referrers?artifactType={SIGNATURE_ARTIFACT_TYPE}"
+    response = settle("referrers", what, lambda: workspace.client.referrers(
+        workspace.repo, subject.digest, artifact_type=SIGNATURE_ARTIFACT_TYPE),
+        referrers_showing([signature.digest for signature in signatures]))
     entries = _all_entries(workspace, response, what)
     applied = "artifacttype" in [value.lower() for value in header_values(response, "oci-filters-applied")]
     others = [entry.get("digest") for entry in entries
@@ -277,7 +284,8 @@ def test_referrers_pages_walk_to_the_full_list(workspace: Workspace, referrers_s
     referrers = [artifact_manifest(content, blobs=[payload], subject=subject,
                                    annotations={"org.example.index": str(number)}) for number in range(12)]
     _push_referrers(workspace, referrers)
-    first = workspace.client.referrers(workspace.repo, subject.digest)
+    first = settle("referrers", "referrers (12 of them)", lambda: workspace.client.referrers(
+        workspace.repo, subject.digest), referrers_showing([manifest.digest for manifest in referrers]))
     entries = _all_entries(workspace, first, "referrers (12 of them)")
     if not first.headers.get_list("link"):
         note("all 12 referrers came in one response (no Link): pagination not exercised")
@@ -318,7 +326,7 @@ def test_referrers_of_a_missing_subject_list_its_referrer(
           f"pushing a referrer of a subject that does not exist: {response.describe()}: "
           f"{response.text[:200]}")
     workspace.cleanup.manifest(workspace.repo, artifact.digest)
-    entries = _entries_of(workspace, ghost.digest, "referrers of a missing subject")
+    entries = _entries_of(workspace, ghost.digest, "referrers of a missing subject", [artifact])
     _check_entries(entries, [artifact], "referrers of a missing subject")
 
 
@@ -339,7 +347,7 @@ def test_deleted_referrer_leaves_the_list(workspace: Workspace, referrers_suppor
     else:
         judge(deletes.MANIFEST_DELETE_DISABLED, False,
               f"{deleted.describe()}: a delete of a pushed referrer either succeeds (202) or answers 400/405")
-    entries = _entries_of(workspace, subject.digest, "referrers after a delete")
+    entries = _entries_of(workspace, subject.digest, "referrers after a delete", [kept], (dropped,))
     if not workspace.config.enabled("atomic_delete"):
         note(f"deletes declared non-atomic; referrers now: {[entry.get('digest') for entry in entries]}")
         _check_entries([entry for entry in entries if entry.get("digest") != dropped.digest], [kept],
