@@ -13,6 +13,11 @@ or index ... with a `subject` field that specifies the value of `<digest>`") has
 anything else is a contested reading (advice by default), and so is a referrer still listed right after
 its accepted (202) delete. `OCI-Subject` from a registry WITHOUT the API is bound by no sentence but misleads
 clients into skipping the tag schema (docker/hub-feedback#2372): contested, advice by default.
+
+Without the API, the tag schema's index is the clients' ("Maintaining the content of this tag is the
+responsibility of clients"): what binds the registry there is storing, serving and listing it like any
+manifest (the manifest and tag rules, `test_referrers_fallback.py`); an index a registry writes under the tag
+itself is held to a sentence without keyword (tag-schema-registry-maintained).
 """
 
 from __future__ import annotations
