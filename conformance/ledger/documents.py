@@ -3,7 +3,8 @@
 The distribution spec is quoted from its release v1.1.1 (commit a139cc4, 2025-01-23), the default target of a
 run; `SpecVersion.MAIN` links to the main-branch text read on 2026-12-07 (commit 967efdc, 2026-07-16), which
 `--registry-spec-version main` applies where its keywords differ. The image spec is read at 13cff54
-(v1.1.1+32, 2026-05-14) and distribution's documents at 0d6b721 (2026-08-18).
+(v1.1.1+32, 2026-05-14) and distribution's documents at 0d6b721 (2026-08-18). Those texts are kept in
+tests/conformance/ledger/texts, where a test checks every quote and anchor of the ledger against them.
 """
 
 from __future__ import annotations

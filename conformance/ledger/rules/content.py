@@ -38,7 +38,7 @@ NONDISTRIBUTABLE_MEDIA_TYPES_SUPPORTED = Rule(
     "nondistributable-media-types-supported", IMAGE_MANIFEST,
     "image-manifest-property-descriptions", Keyword.MUST,
     "Implementations MUST support at least the following media types: ... "
-    "`application/vnd.oci.image.layer.nondistributable.v1.tar` "
+    "`application/vnd.oci.image.layer.nondistributable.v1.tar` (deprecation notice) "
     "`application/vnd.oci.image.layer.nondistributable.v1.tar+gzip` (deprecation notice)",
     contested=True,
     position="Non-distributable layers are \"typically downloaded directly from a distributor but never "
