@@ -87,7 +87,7 @@ def _note_link(response: Response) -> None:
             note(f"catalog Link target is relative ({value.strip()}); resolved against the request URL")
 
 
-@pytest.mark.rules(cr.CATALOG_ORDER, cr.CATALOG_LINK)
+@pytest.mark.rules(cr.CATALOG_ORDER, cr.CATALOG_LINK, cr.CATALOG_LAST_AFTER)
 def test_catalog_lists_pushed_repositories_in_order(workspace: Workspace) -> None:
     client, capabilities = workspace.client, workspace.capabilities
     ours = _push_repositories(client, workspace.repo, workspace.content, workspace.cleanup)
