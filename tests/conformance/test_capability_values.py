@@ -21,7 +21,8 @@ def test_value_is_in_the_row_only_when_there_is_one_and_survives_a_merge() -> No
     assert other.get("mount") == table.get("mount")
     results = schema_json("results")
     assert results is not None
-    assert set(rows["referrers_mechanism"]) <= set(results["properties"]["capabilities"]["items"]["properties"])
+    fields = results["properties"]["capabilities"]["items"]["properties"]
+    assert set(rows["referrers_mechanism"]) <= set(fields)
 
 
 def test_compare_shows_the_value_beside_yes_or_no() -> None:
