@@ -33,8 +33,8 @@ from conformance.registries import RegistryProcess, start_reference_server
 from load.thresholds import check, parse
 from tests.conformance.broken.faults import BLOB as BLOB_PATH
 from tests.conformance.broken.faults import AnonymousBearerAuth, RedirectBlobGets, StorageServer
+from tests.conformance.broken.hosted_faults import RateLimitEveryNth
 from tests.conformance.broken.proxy import Exchange, Fault, FaultProxy
-from tests.conformance.broken.test_rate_limited_registry import RateLimitEveryNth
 from tests.load.locust_runs import LocustRun, assert_stored, run_locust
 
 USERS = 2

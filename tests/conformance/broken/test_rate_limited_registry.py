@@ -4,40 +4,17 @@ counts the retries and names the limits the registry announced."""
 
 from __future__ import annotations
 
-import itertools
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conformance.registries import start_reference_server
-from tests.conformance.broken.proxy import Exchange, Fault, FaultProxy
+from tests.conformance.broken.hosted_faults import RateLimitEveryNth
+from tests.conformance.broken.proxy import FaultProxy
 from tests.conformance.broken.suite_runs import run_suite
 
 MODULES = ["test_blobs.py", "test_pull.py", "test_uploads.py"]
-EVERY = 20
-
-
-class RateLimitEveryNth(Fault):
-    """Answer every `EVERY`-th request 429 with Retry-After: 1 and a RateLimit-Limit header."""
-
-    name = "rate-limit-5-percent"
-
-    def __init__(self) -> None:
-        self.counter = itertools.count(1)
-        self.lock = threading.Lock()
-        self.limited = 0
-
-    def on_request(self, exchange: Exchange) -> None:
-        with self.lock:
-            number = next(self.counter)
-        if number % EVERY == 0:
-            with self.lock:
-                self.limited += 1
-            exchange.answer(429, b'{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}',
-                            [("Content-Type", "application/json"), ("Retry-After", "1"),
-                             ("RateLimit-Limit", "20;w=1")])
 
 
 @pytest.fixture
