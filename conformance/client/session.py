@@ -233,7 +233,8 @@ class HttpSession:
                 hop.annotate(f"{hop.status_code}: still busy after {attempt - 1} retries; giving up")
                 raise RegistryRateLimitError(
                     f"{method} {hop.entry.url if hop.entry else url}: the registry kept answering "
-                    f"{hop.status_code} (rate limited) beyond the retry budget; no verdict is possible",
+                    f"{hop.status_code} (rate limited) beyond the retry budget; no verdict is possible (the "
+                    "budgets are --registry-max-retries, --registry-retry-budget and the check's deadline)",
                     hop,
                 )
             after = hop.headers.get("retry-after")

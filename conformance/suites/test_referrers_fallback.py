@@ -39,6 +39,7 @@ from conformance.checks.documents import (
     push_tree,
 )
 from conformance.checks.listings import COMPARE_RULES, FULL_LIST_RULES, compare_tag_list, full_tag_list
+from conformance.checks.settle import settle, tags_showing
 from conformance.client import Response
 from conformance.content import Descriptor, Manifest, artifact_manifest, image_index, image_manifest, referrer
 from conformance.content.artifacts import SBOM_ARTIFACT_TYPE
@@ -143,6 +144,14 @@ def _start(ws: Workspace, tag: str, pushed: Manifest, before: Manifest | None) -
     return index_from_bytes(pulled.content, document)
 
 
+
+def _check_tag_list(workspace: Workspace, held: set[str]) -> None:
+    """The repository's tag list holds exactly `held` (read again within the settle time until it does)."""
+    what = f"tags/list of {workspace.repo}"
+    first = settle("tags", what, lambda: workspace.client.tags_list(workspace.repo), tags_showing(held))
+    compare_tag_list(full_tag_list(workspace.client, first, workspace.repo, what), held, (), what)
+
+
 def _maintain(ws: Workspace, tag: str, pushed: Manifest, before: Manifest | None = None) -> Manifest:
     """The client steps after pushing `pushed`: pull, append its descriptor, push, read back exactly."""
     __tracebackhide__ = True
@@ -191,9 +200,7 @@ def test_referrers_tag_takes_a_second_referrer_and_is_listed(
     _push_referrer(workspace, bundle)
     second = _maintain(workspace, tag, bundle, first)
     note(f"{tag} holds {second.document['manifests']}")
-    what = f"tags/list of {workspace.repo}"
-    listed = full_tag_list(workspace.client, workspace.client.tags_list(workspace.repo), workspace.repo, what)
-    compare_tag_list(listed, {subject_tag, tag}, (), what)
+    _check_tag_list(workspace, {subject_tag, tag})
 
 
 @pytest.mark.feature("subject_missing")
@@ -273,6 +280,4 @@ def test_registry_maintained_referrers_tag_lists_each_referrer(
     for manifest in others:
         _push_referrer(workspace, manifest)
     _check_registry_index(_pull(workspace, tag), tag, [first, *others], workspace)
-    what = f"tags/list of {workspace.repo}"
-    listed = full_tag_list(workspace.client, workspace.client.tags_list(workspace.repo), workspace.repo, what)
-    compare_tag_list(listed, {subject_tag, tag}, (), what)
+    _check_tag_list(workspace, {subject_tag, tag})

@@ -81,14 +81,19 @@ def run_suite(
     timeout: float = 2.0,
     extra_args: Sequence[str] = (),
     bound: float = RUN_BOUND,
+    workers: int = 0,
 ) -> SuiteRun:
-    """Run `python -m pytest <modules> --registry-url url` and read the results.json it writes."""
+    """Run `python -m pytest <modules> --registry-url url` and read the results.json it writes.
+
+    `workers` > 0 runs the checks in that many pytest-xdist processes (for rigs whose waits are sleeps).
+    """
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("OCI_", "REGISTRY_HARNESS_", "PYTEST_"))
     }
-    command = [sys.executable, "-m", "pytest", *module_paths(modules), "-q", *PLUGINS_OFF]
+    plugins = PLUGINS_OFF if not workers else (*PLUGINS_OFF[:4], *PLUGINS_OFF[6:], "-n", str(workers))
+    command = [sys.executable, "-m", "pytest", *module_paths(modules), "-q", *plugins]
     command += ["--registry-url", url, "--registry-report-dir", str(report_dir)]
     command += ["--registry-timeout", str(timeout), *extra_args]
     started = time.monotonic()
