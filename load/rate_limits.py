@@ -13,15 +13,13 @@ waited, budget)` says how long to wait before the next attempt of one request, o
 
 `announced_limits(headers)` picks the rate-limit headers a registry sends (`RateLimit-*` of the IETF
 draft, Docker Hub's `ratelimit-*`, GitHub's and others' `X-RateLimit-*`). Written here rather than
-imported from `conformance.client.retries`, which imports httpx (not importable under Locust's gevent).
-This module never imports locust.
+imported from `conformance.client.retries`, which imports httpx (not importable under Locust's gevent);
+`Retry-After` itself is read by `conformance.spec.retry_after`, shared with that client. This module never
+imports locust.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 RATE_LIMITED_TYPES = ("429", "503")
@@ -33,23 +31,6 @@ RATE_LIMIT_HEADERS = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset
                       "x-ratelimit-used", "x-ratelimit-resource")
 ANNOUNCING = ("ratelimit-limit", "ratelimit-policy", "ratelimit", "x-ratelimit-limit")
 """A response carrying one of these announces limits; only then are all RATE_LIMIT_HEADERS read."""
-
-
-def retry_after_seconds(value: str | None, now: Callable[[], datetime] = lambda: datetime.now(UTC)
-                        ) -> float | None:
-    """The wait a `Retry-After` value asks for (delay-seconds or an HTTP-date), else None (absent, bad)."""
-    if value is None:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now()).total_seconds())
 
 
 def is_busy(status: int, retry_after: str | None) -> bool:

@@ -41,6 +41,7 @@ from conformance.client.transport import (
 )
 from conformance.client.urls import append_query, join_path, resolve_location, same_origin
 from conformance.spec.digests import DigestHasher
+from conformance.spec.retry_after import retry_after_seconds
 
 SLICE_SIZE = 1024 * 1024
 MAX_REDIRECTS = 5
@@ -240,7 +241,7 @@ class HttpSession:
             after = hop.headers.get("retry-after")
             hop.annotate(f"{hop.status_code}: retry {attempt} in {wait:g} s"
                          + (f" (Retry-After: {after})" if after else " (backoff)"))
-            retries.RUN_RETRIES.record(hop.status_code, wait, retries.retry_after_seconds(after), hop.headers)
+            retries.RUN_RETRIES.record(hop.status_code, wait, retry_after_seconds(after), hop.headers)
             retries.sleep(wait)
 
     def _exchange(

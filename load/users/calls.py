@@ -29,6 +29,7 @@ from typing import Any
 
 import gevent
 
+from conformance.spec.retry_after import retry_after_seconds
 from load import rate_limits, redirects
 from load.metrics import COUNTERS, parse_error_codes
 from load.options import LoadSettings
@@ -158,7 +159,7 @@ class Calls(TokenAuth):
         if status and not busy:
             COUNTERS.add_up(request.scenario, request.sent)
         if busy:
-            seconds = rate_limits.retry_after_seconds(retry_after)
+            seconds = retry_after_seconds(retry_after)
             request.retries += 1
             wait = rate_limits.wait_for(status, seconds, request.retries, request.waited, request.budget)
             COUNTERS.add_rate_limited(f"{request.method} {row}", status, wait, seconds)

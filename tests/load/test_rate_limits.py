@@ -9,8 +9,7 @@ summary's `rate_limited` block and the `max_rate_limited_ratio` threshold. The r
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -23,17 +22,6 @@ from load.summary import build_summary, rate_limit_lines, rate_limit_section
 from load.thresholds import ThresholdConfigError, check, parse
 
 NOW = datetime(2026, 12, 7, 12, 0, 0, tzinfo=UTC)
-
-
-def test_retry_after_seconds_and_http_dates() -> None:
-    assert rate_limits.retry_after_seconds("1") == 1.0
-    assert rate_limits.retry_after_seconds(" 120 ") == 120.0
-    later = format_datetime(NOW + timedelta(seconds=3), usegmt=True)
-    assert rate_limits.retry_after_seconds(later, now=lambda: NOW) == 3.0
-    earlier = format_datetime(NOW - timedelta(seconds=30), usegmt=True)
-    assert rate_limits.retry_after_seconds(earlier, now=lambda: NOW) == 0.0
-    for bad in (None, "", "soon", "-1", "1.5"):
-        assert rate_limits.retry_after_seconds(bad) is None, bad
 
 
 def test_only_429_and_503_with_retry_after_are_busy() -> None:

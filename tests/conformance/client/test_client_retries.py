@@ -17,6 +17,7 @@ import pytest
 
 from conformance.client import RegistryClient, Transcript, retries
 from conformance.client.errors import RegistryRateLimitError
+from conformance.spec.retry_after import retry_after_seconds
 
 
 class BusyServer:
@@ -163,4 +164,4 @@ def test_the_run_budget_bounds_all_waits_together(waits: list[float]) -> None:
     ("value", "seconds"), [("5", 5.0), ("0", 0.0), ("soon", None), ("-3", None), (None, None)]
 )
 def test_retry_after_forms(value: str | None, seconds: float | None) -> None:
-    assert retries.retry_after_seconds(value) == seconds
+    assert retry_after_seconds(value) == seconds
