@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from conformance.cleanup_ledger import CleanupRecord, left_with_manifests_deleted, refusal
-from conformance.client import RegistryClient, Transcript
+from conformance.client import RegistryClient, Transcript, inside_namespaces
 from conformance.spec.errors import error_codes_of
 from conformance.verdicts import HarnessError
 
@@ -43,7 +43,7 @@ class Cleanup:
 
     def _register(self, into: list[tuple[str, str]], repository: str, reference: str) -> None:
         allowed = [self.namespace] + ([self.mount_namespace] if self.mount_namespace else [])
-        if not any(repository == ns or repository.startswith(ns + "/") for ns in allowed):
+        if not inside_namespaces(repository, allowed):
             raise HarnessError(f"cleanup of {repository!r} refused: outside the run's namespace {allowed}")
         if (repository, reference) not in into:
             into.append((repository, reference))

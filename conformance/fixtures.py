@@ -6,9 +6,12 @@ it was imported too early to be rewritten.
 
 Session scope (one per pytest process, i.e. per xdist worker):
 
-    registry_config   RunConfig: url (None = bundled server), namespace, switches, timeout, TLS, strict, ...
+    registry_config   RunConfig: url (None = bundled server), namespace, switches, timeout, TLS, strict, ...;
+                      while it lives, the process's request limits are on (`quota.RUN_REQUESTS`: this
+                      process's share of --registry-max-rps / --registry-max-requests)
     registry_target   RegistryTarget: the registry actually checked (.url, .host, .bundled, .credentials,
-                      .verify, .timeout); starts the bundled reference server LAZILY on first use
+                      .verify, .timeout); starts the bundled reference server LAZILY on first use; its
+                      clients refuse writes outside the run's namespaces (`WriteScope`)
     capabilities      Capabilities: what the registry has shown it supports
                       (`.require("mount")`, `.record(...)`, `.ensure(name, probe)`)
     referrers_supported   bool: probes the referrers API once (see `probe_referrers`); False only when
@@ -57,9 +60,11 @@ from conformance.client import (
     Credentials,
     RegistryClient,
     Transcript,
+    WriteScope,
     credentials_from_docker_config,
     credentials_from_env,
 )
+from conformance.client.quota import RUN_REQUESTS, worker_share
 from conformance.client.retries import RetryPolicy
 from conformance.client.transport import check_deadline
 from conformance.content import image_manifest
@@ -85,6 +90,7 @@ class RegistryTarget:
     process: registries.RegistryProcess | None = None
     min_rate: float = 0.0
     retry: RetryPolicy | None = None
+    write_scope: WriteScope | None = None
     server_headers: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -105,6 +111,7 @@ class RegistryTarget:
             transcript=transcript if transcript is not None else _recorded_transcript(),
             min_rate=self.min_rate,
             retry=self.retry,
+            write_scope=self.write_scope,
         )
 
 
@@ -123,10 +130,24 @@ def plugin_state(config: pytest.Config) -> RunState:
 
 
 @pytest.fixture(scope="session")
-def registry_config(pytestconfig: pytest.Config) -> RunConfig:
-    """The resolved configuration of this run (command line > OCI_* > defaults)."""
+def registry_config(pytestconfig: pytest.Config) -> Iterator[RunConfig]:
+    """The resolved configuration of this run (command line > OCI_* > defaults).
+
+    While it lives, this process's share of the run's request limits is on (`conformance.client.quota`).
+    """
     config: RunConfig = plugin_state(pytestconfig).run_config
-    return config
+    max_requests = worker_share(config.max_requests, os.environ, whole=True)
+    RUN_REQUESTS.limit(worker_share(config.max_rps, os.environ),
+                       None if max_requests is None else int(max_requests))
+    try:
+        yield config
+    finally:
+        RUN_REQUESTS.lift()
+
+
+def run_write_scope(config: RunConfig) -> WriteScope:
+    """Where the run may write: its namespace and mount namespace (`conformance.client.namespaces`)."""
+    return WriteScope.of(config.namespace, config.mount_namespace)
 
 
 def _credentials_for(url: str, *, bundled: bool) -> tuple[Credentials | None, str]:
@@ -166,7 +187,8 @@ def registry_target(pytestconfig: pytest.Config, registry_config: RunConfig) -> 
         target = RegistryTarget(url, process is not None, credentials, registry_config.verify,
                                 registry_config.timeout, process, min_rate=registry_config.min_rate,
                                 retry=RetryPolicy(registry_config.max_retries,
-                                                  budget=registry_config.retry_budget))
+                                                  budget=registry_config.retry_budget),
+                                write_scope=run_write_scope(registry_config))
         state.target_started(target, credentials_source=source)
         yield target
     finally:

@@ -36,6 +36,9 @@ DEFAULT_MIN_RATE = 4096.0
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_RETRY_BUDGET = 120.0
 """Retries of a 429 (or 503 + Retry-After) per request, and seconds all such waits of a run may take."""
+MAX_RPS_ENV = "REGISTRY_HARNESS_MAX_RPS"
+MAX_REQUESTS_ENV = "REGISTRY_HARNESS_MAX_REQUESTS"
+"""The run's rate cap (requests/s) and request budget (`conformance.client.quota`); off by default."""
 DEFAULT_CHECK_DEADLINE = 600.0
 """Seconds one check (all its requests) may take; the whole suite needs about 15 s on the bundled server."""
 DEFAULT_SETTLE_TIME = 0.0
@@ -107,6 +110,8 @@ class RunConfig:
     max_retries: int = DEFAULT_MAX_RETRIES
     retry_budget: float = DEFAULT_RETRY_BUDGET
     settle_time: float = DEFAULT_SETTLE_TIME
+    max_rps: float | None = None
+    max_requests: int | None = None
 
     def enabled(self, name: str) -> bool:
         """Whether the switch `name` (category or feature) is on, taking its parents into account."""
@@ -141,6 +146,8 @@ class RunConfig:
             "max_retries": self.max_retries,
             "retry_budget_seconds": self.retry_budget,
             "settle_time_seconds": self.settle_time,
+            "max_rps": self.max_rps,
+            "max_requests": self.max_requests,
             "strict": self.strict,
             "spec_version": str(self.spec_version),
             "strict_readings": self.strict_readings,
@@ -191,6 +198,13 @@ def add_options(parser: pytest.Parser) -> None:
                     help=f"how long a tag, referrers or catalog list may take to show a write: such reads "
                          f"are repeated (short backoff) until they show it, only when the first does not "
                          f"(env: {SETTLE_ENV}; default {DEFAULT_SETTLE_TIME:g})")
+    group.addoption("--registry-max-rps", metavar="N", type=float, default=None,
+                    help=f"send at most N requests per second to the registry, the whole run together (each "
+                         f"pytest-xdist worker N / workers; the wait counts against a request's deadline) "
+                         f"(env: {MAX_RPS_ENV}; default: no cap)")
+    group.addoption("--registry-max-requests", metavar="N", type=int, default=None,
+                    help=f"send at most N requests in the whole run (each pytest-xdist worker its share); "
+                         f"a check needing more ends as an error (env: {MAX_REQUESTS_ENV}; default: none)")
     group.addoption("--registry-check-deadline", metavar="SECONDS", type=float, default=None,
                     help=f"deadline of one check, all its requests together (default "
                          f"{DEFAULT_CHECK_DEADLINE:g})")
@@ -334,6 +348,20 @@ def _settle_time(value: Any) -> float:
     return seconds
 
 
+def _positive(value: Any, label: str, kind: type[int] | type[float]) -> Any:
+    """A positive number (int or float) for the option `label`, or None when not given."""
+    if value is None:
+        return None
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        what = "whole number" if kind is int else "number"
+        raise pytest.UsageError(f"{label} {value!r} is not a {what}") from None
+    if not number > 0 or number == float("inf"):
+        raise pytest.UsageError(f"{label} {value!r} must be a finite number above 0")
+    return number
+
+
 def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) -> RunConfig:
     """Build the `RunConfig` from the command line, then OCI_* variables in `env`, then defaults."""
     env = os.environ if env is None else env
@@ -377,6 +405,10 @@ def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) 
     limits = _limits(config)
     settle_time = _settle_time(pick("settle_time", opt("registry_settle_time"), SETTLE_ENV,
                                     default=DEFAULT_SETTLE_TIME))
+    max_rps = _positive(pick("max_rps", opt("registry_max_rps"), MAX_RPS_ENV),
+                        f"--registry-max-rps / {MAX_RPS_ENV}", float)
+    max_requests = _positive(pick("max_requests", opt("registry_max_requests"), MAX_REQUESTS_ENV),
+                             f"--registry-max-requests / {MAX_REQUESTS_ENV}", int)
     version_text = pick("spec_version", opt("registry_spec_version"), "OCI_VERSION", default="1.1")
     if version_text not in SPEC_VERSIONS:
         raise pytest.UsageError(f"spec version {version_text!r} is not supported: use 1.1 (v1.1.1) or main "
@@ -419,4 +451,6 @@ def resolve_config(config: pytest.Config, env: Mapping[str, str] | None = None) 
         max_retries=limits.max_retries,
         retry_budget=limits.retry_budget,
         settle_time=settle_time,
+        max_rps=max_rps,
+        max_requests=max_requests,
     )

@@ -32,6 +32,7 @@ from conformance import fixtures
 from conformance.checks.settle import SettlePolicy, configure_settle
 from conformance.checks.settle_tally import settle_note
 from conformance.cleanup_ledger import terminal_line
+from conformance.client.quota import requests_note
 from conformance.client.retries import retries_note
 from conformance.client.transport import check_deadline
 from conformance.expectations.plugin import apply_expectation, expectations_summary, load_run_expectations
@@ -301,6 +302,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     retry_note = retries_note(retried)
     if retry_note:
         state.session_notes.add(retry_note)
+    sent = state.requests()
+    request_note = requests_note(sent)
+    if request_note:
+        state.session_notes.add(request_note)
     settled = state.settle()
     lag_note = settle_note(settled)
     if lag_note:
@@ -318,6 +323,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         checks=sorted(state.results, key=lambda check: check.nodeid),
         retries=retried,
         settle=settled,
+        requests=sent,
         spec_version=str(run_config.spec_version),
         strict_readings=run_config.strict_readings,
         expectations=expectations_summary(state.expectations, state.results,

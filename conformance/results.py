@@ -17,6 +17,9 @@ existing ones keep their meaning within a schema version):
     expectations    null, or the expectations file and what it made of the run (conformance.expectations)
     retries         429 / 503+Retry-After answers retried: {by_status, total, waited_seconds,
                     largest_retry_after, rate_limit_headers, exhausted} (conformance.client.retries)
+    requests        the requests the run sent and what its limits did: {sent, max_rps, max_requests, waited,
+                    waited_seconds, refused} (--registry-max-rps / --registry-max-requests;
+                    conformance.client.quota)
     settle          list reads that waited for a write to show (--registry-settle-time): {settle_time_seconds,
                     kinds: {tags, referrers, catalog: {reads, polled, unsettled, polls, waited_seconds,
                     max_lag_seconds, median_lag_seconds, lags_seconds}}} (conformance.checks.settle_tally)
@@ -118,6 +121,7 @@ class RunResults:
     expectations: dict[str, Any] | None = None
     retries: dict[str, Any] | None = None
     settle: dict[str, Any] | None = None
+    requests: dict[str, Any] | None = None
     cleanup: dict[str, Any] | None = None
 
     def counts(self) -> dict[str, int]:
@@ -201,6 +205,7 @@ class RunResults:
             "expectations": self.expectations,
             "retries": self.retries,
             "settle": self.settle,
+            "requests": self.requests,
             "config": self.config,
             "server_headers": self.server_headers,
             "counts": self.counts(),

@@ -20,6 +20,8 @@ import pytest
 from conformance.capabilities import Capabilities
 from conformance.checks.settle_tally import RUN_SETTLE, merge_settle
 from conformance.cleanup_ledger import CleanupLedger, ledger_active
+from conformance.client.errors import RequestLimitError
+from conformance.client.quota import RUN_REQUESTS, merge_requests
 from conformance.client.retries import RUN_RETRIES, merge_retries
 from conformance.client.transport import deadline, deadline_transport
 from conformance.expectations.file import ExpectationsFile
@@ -49,6 +51,7 @@ class RunState:
         self.expectations: ExpectationsFile | None = None
         self.worker_retries: list[dict[str, Any]] = []
         self.worker_settle: list[dict[str, Any]] = []
+        self.worker_requests: list[dict[str, Any]] = []
         self.cleanup_ledger = CleanupLedger()
 
     def target_started(self, target: Any, *, credentials_source: str) -> None:
@@ -59,8 +62,9 @@ class RunState:
         try:
             with httpx.Client(transport=deadline_transport(target.verify), timeout=target.timeout,
                               trust_env=False) as client, deadline(target.timeout):
+                RUN_REQUESTS.acquire("GET /v2/ (session start)", target.timeout)  # a request the run sends
                 response = client.get(f"{target.url}/v2/")
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, RequestLimitError) as exc:
             self.server_headers = {"(error)": f"GET /v2/: {type(exc).__name__}: {exc}"}
             return
         headers = {"(status)": str(response.status_code)}
@@ -100,6 +104,7 @@ class RunState:
             "session_notes": sorted(self.session_notes),
             "retries": RUN_RETRIES.as_json(),
             "settle": RUN_SETTLE.as_json(),
+            "requests": RUN_REQUESTS.as_json(),
             "cleanup": self.cleanup_ledger.as_payload(),
         }
 
@@ -117,11 +122,19 @@ class RunState:
         self.worker_retries.append(payload.get("retries") or {})
         if payload.get("settle"):
             self.worker_settle.append(payload["settle"])
+        if payload.get("requests"):
+            self.worker_requests.append(payload["requests"])
         self.cleanup_ledger.merge(payload.get("cleanup", []))
 
     def retries(self) -> dict[str, Any]:
         """The retries of the run: this process's and every worker's, added up."""
         return merge_retries([RUN_RETRIES.as_json(), *self.worker_retries])
+
+    def requests(self) -> dict[str, Any]:
+        """The requests the run sent and what its limits did (`conformance.client.quota`): every process's."""
+        blocks = self.worker_requests if self.worker_requests else [RUN_REQUESTS.as_json()]
+        return merge_requests(blocks, max_rps=self.run_config.max_rps,
+                              max_requests=self.run_config.max_requests)
 
     def settle(self) -> dict[str, Any]:
         """The settled list reads of the run (`conformance.checks.settle_tally`): every process's."""

@@ -32,7 +32,7 @@ import bcrypt
 
 from conformance import registries
 from conformance.checks.auth_challenges import token_challenge
-from conformance.client import Credentials, RegistryClient, Transcript
+from conformance.client import Credentials, RegistryClient, Transcript, WriteScope
 from conformance.client.auth import Challenge
 from conformance.content import image_manifest
 from conformance.verdicts import HarnessError, note
@@ -82,9 +82,13 @@ class AuthTarget:
         return self._token_challenge[0]
 
     def client(self, transcript: Transcript, *, who: Credentials | None = None) -> RegistryClient:
-        """A client signing in as `who` (None: anonymous), recording into `transcript`."""
+        """A client signing in as `who` (None: anonymous), recording into `transcript`.
+
+        It writes only under the two users' namespaces (the run's namespace, and OCI_NAMESPACE2's).
+        """
         return RegistryClient(self.url, credentials=who, verify=self.verify, timeout=self.timeout,
-                              transcript=transcript)
+                              transcript=transcript,
+                              write_scope=WriteScope.of(self.namespace, self.namespace2))
 
     def repository(self, label: str, *, second: bool = False) -> str:
         """A fresh repository under the first (or second) user's namespace."""

@@ -13,7 +13,10 @@ Public API (import from here):
   objects; the client never asserts.
 - `Transcript`, `TranscriptEntry`: the redacted record of every exchange (`render()`, `to_dicts()`).
 - `Credentials`, `credentials_from_env`, `credentials_from_docker_config`.
-- Errors: `RegistryTransportError` > `RegistryTimeout`, `RegistryConnectionError`; `SetupFailed`.
+- Errors: `RegistryTransportError` > `RegistryTimeout`, `RegistryConnectionError`; `SetupFailed`;
+  the harness's own limits, raised before sending: `RequestLimitError`, `WriteOutsideNamespace`.
+- `WriteScope`, `inside_namespaces` (`namespaces`): the namespaces a client may write to;
+  `quota.RUN_REQUESTS`: the run's rate cap and request budget, shared by every client of the process.
 - `BodyStream`, `sliced`: streamed request bodies; `parse_www_authenticate`, `parse_link_header`.
 """
 
@@ -32,9 +35,12 @@ from conformance.client.errors import (
     RegistryConnectionError,
     RegistryTimeout,
     RegistryTransportError,
+    RequestLimitError,
     SetupFailed,
+    WriteOutsideNamespace,
 )
 from conformance.client.links import Link, next_link, parse_link_header
+from conformance.client.namespaces import WriteScope, inside_namespaces
 from conformance.client.registry import DEFAULT_ACCEPT, RegistryClient
 from conformance.client.response import Response
 from conformance.client.session import BodyStream, sliced
@@ -52,13 +58,17 @@ __all__ = [
     "RegistryConnectionError",
     "RegistryTimeout",
     "RegistryTransportError",
+    "RequestLimitError",
     "Response",
     "SetupFailed",
     "Transcript",
     "TranscriptEntry",
+    "WriteOutsideNamespace",
+    "WriteScope",
     "append_query",
     "credentials_from_docker_config",
     "credentials_from_env",
+    "inside_namespaces",
     "next_link",
     "parse_link_header",
     "parse_www_authenticate",

@@ -4,11 +4,15 @@
     ├── RegistryTransportError      no usable HTTP answer (the registry's fault or the network's)
     │   ├── RegistryTimeout         no complete answer within the request deadline (stall, trickle)
     │   └── RegistryConnectionError refused, reset, DNS, TLS or protocol error
-    ├── RegistryRateLimitError         still 429 (or 503 + Retry-After) after the retries the budget allows
+    ├── RegistryRateLimitError      still 429 (or 503 + Retry-After) after the retries the budget allows
+    ├── RequestLimitError           the run's own --registry-max-requests / --registry-max-rps stop a request
+    ├── WriteOutsideNamespace       a write to a repository outside the run's namespaces, refused unsent
     └── SetupFailed                 a setup helper (push_blob, push_image, ...) was refused
 
 Operation methods never raise for an HTTP status: a 4xx/5xx is a response to judge. Only the
 setup helpers turn refusals into `SetupFailed`, which the plugin reports as a failed check.
+`RequestLimitError` and `WriteOutsideNamespace` are raised before anything is sent; they are the harness's
+own limits, so the plugin reports them as errors of the check, never as failures of the registry.
 """
 
 from __future__ import annotations
@@ -60,6 +64,21 @@ class RegistryRateLimitError(RegistryClientError):
     def __init__(self, message: str, response: Response) -> None:
         super().__init__(message)
         self.response = response
+
+
+class RequestLimitError(RegistryClientError):
+    """The run's request budget is spent, or waiting for its rate cap would outlive the request's deadline.
+
+    Nothing was sent. `.option` names the limit (`--registry-max-requests` or `--registry-max-rps`).
+    """
+
+    def __init__(self, message: str, option: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+class WriteOutsideNamespace(RegistryClientError):  # noqa: N818 (says what was refused)
+    """A write (POST/PUT/PATCH/DELETE) to a repository outside the run's namespaces; nothing was sent."""
 
 
 class SetupFailed(RegistryClientError):  # noqa: N818 (name fixed by the API brief)

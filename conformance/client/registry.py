@@ -21,12 +21,12 @@ write, `delete` to delete, the source repository's `pull` for a mount, `registry
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 
-from conformance.client import pushing
+from conformance.client import pushing, quota
 from conformance.client.auth import CATALOG_SCOPE, repository_scope
 from conformance.client.links import next_link
+from conformance.client.namespaces import REPOSITORY_PATH_RE
 from conformance.client.raw import send_raw
 from conformance.client.response import Response
 from conformance.client.session import Body, HttpSession
@@ -45,16 +45,11 @@ DEFAULT_ACCEPT: tuple[str, ...] = (
 )
 """The `Accept` values manifest GET/HEAD send unless told otherwise: every type the harness pushes."""
 
-_REPO_PATH_RE = re.compile(
-    r"/v2/(?P<name>.+)/(?:blobs/uploads/[^?]*|blobs/[^/?]+|manifests/[^/?]+|tags/list|referrers/[^/?]+)(?:\?.*)?$"
-)
-
-
 def scopes_for(method: str, url: str) -> tuple[str, ...]:
     """Token scopes a request needs, inferred from its path (`request()` uses this)."""
     if "/v2/_catalog" in url:
         return (CATALOG_SCOPE,)
-    match = _REPO_PATH_RE.search(url)
+    match = REPOSITORY_PATH_RE.search(url)
     if match is None:
         return ()
     name = match["name"]
@@ -125,6 +120,8 @@ class RegistryClient(HttpSession):
         and a 401 is retried once, as for other requests. See `conformance.client.raw`.
         """
         url = self.url(url_or_path)
+        if self.write_scope is not None:
+            self.write_scope.check(method, url, self.base_url)
         limit = self.timeout if timeout is None else timeout
         check_left = check_time_left()
         if check_left is not None:
@@ -136,12 +133,13 @@ class RegistryClient(HttpSession):
 
         def attempt(authorization: str | None) -> Response:
             extra = [("Authorization", authorization)] if authorization else []
+            waited = quota.RUN_REQUESTS.acquire(f"{method} {url}", limit)  # part of its deadline
             return send_raw(
                 url,
                 method,
                 [*headers, *extra],
                 body,
-                timeout=limit,
+                timeout=max(limit - waited, 0.001),
                 transcript=self.transcript,
                 ssl_context=self.ssl_context,
                 user_agent=self.user_agent,

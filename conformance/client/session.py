@@ -1,8 +1,12 @@
 """The HTTP core of the registry client: one exchange per hop, deadlines, redirects, auth retries.
 
-`HttpSession.send()` is the single place requests go through. For each hop it:
+`HttpSession.send()` is the single place requests go through. First, with a `write_scope`
+(`conformance.client.namespaces`), a write to a repository outside the run's namespaces is refused unsent
+(`WriteOutsideNamespace`). For each hop it:
 - builds the request (explicit `Content-Length`; bodies over 1 MiB streamed as 1 MiB slices; a header
   given as None is not sent at all, not even httpx's default, e.g. `{"Accept": None}` sends no `Accept`);
+- asks `quota.RUN_REQUESTS` for leave to send (the run's request budget, and the wait for its rate cap,
+  which counts against the request's deadline; `RequestLimitError` when either stops it, nothing sent);
 - runs it under `transport.deadline(timeout, min_rate=)`, so connect + send + headers + body together
   never exceed `timeout` seconds (nor the check's deadline), a body slower than `min_rate` bytes/s counts
   as stalled, and reads (or hashes) the body while streaming;
@@ -25,9 +29,10 @@ from dataclasses import dataclass
 
 import httpx
 
-from conformance.client import retries
+from conformance.client import quota, retries
 from conformance.client.auth import Credentials
 from conformance.client.errors import RegistryConnectionError, RegistryRateLimitError, RegistryTimeout
+from conformance.client.namespaces import WriteScope
 from conformance.client.response import Response
 from conformance.client.tokens import Authenticator
 from conformance.client.transcript import PREVIEW_LIMIT, Transcript, TranscriptEntry, preview_body
@@ -118,8 +123,10 @@ class HttpSession:
         transport: httpx.BaseTransport | None = None,
         min_rate: float = 0.0,
         retry: retries.RetryPolicy | None = None,
+        write_scope: WriteScope | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.write_scope = write_scope
         self.timeout = timeout
         self.min_rate = min_rate
         self.retry = retry if retry is not None else retries.RetryPolicy()
@@ -177,6 +184,8 @@ class HttpSession:
     ) -> Response:
         """Send one request (plus auth retry and redirects) and return the final response."""
         url = self.url(url)
+        if self.write_scope is not None:
+            self.write_scope.check(method, url, self.base_url)
         read = _Reading(keep_body, hash_algorithm, timeout)
         base_headers = {"User-Agent": self.user_agent, "Accept-Encoding": "identity", **(headers or {})}
         on_registry = same_origin(url, self.base_url)
@@ -249,14 +258,21 @@ class HttpSession:
     ) -> Response:
         limit = self.timeout if read.timeout is None else read.timeout
         request, body_preview = self._build(method, url, headers, body)
+        asked = time.monotonic()
+        check_left = check_time_left()
+        waited = quota.RUN_REQUESTS.acquire(
+            f"{method} {url}", limit if check_left is None else min(limit, check_left))
         entry = self.transcript.add(
             TranscriptEntry.start(method, url, request.headers.multi_items(), body_preview)
         )
+        if waited > 0:
+            entry.note = (f"waited {waited:.3f} s for the run's rate cap ({quota.RPS_OPTION}; part of the "
+                          "request's deadline, not a stall)")
         started = time.monotonic()
         sink = _BodySink(read)
         head: httpx.Response | None = None
         try:
-            with deadline(limit, min_rate=self.min_rate):
+            with deadline(limit, min_rate=self.min_rate, since=asked):
                 response = head = self._http.send(request, stream=True)
                 try:
                     entry.record_response(response.status_code, response.headers.multi_items())

@@ -9,7 +9,8 @@ scope, raising httpcore's own timeout exceptions when it is used up. httpx then 
 
 Three limits, each raising with a message that says which one ended the exchange:
 
-- the request deadline (`deadline(seconds)`): connect + send + response headers + whole body;
+- the request deadline (`deadline(seconds)`): connect + send + response headers + whole body (and the
+  wait for the run's rate cap before it, `conformance.client.quota`, which is no stall);
 - the check deadline (`check_deadline(seconds)`, opened by the conformance plugin around each check):
   every request of the check ends by then, so a check of many requests is bounded too;
 - the minimum body rate (`deadline(..., min_rate=)`): once the response body has begun
@@ -95,13 +96,15 @@ def check_time_left() -> float | None:
 
 
 @contextlib.contextmanager
-def deadline(seconds: float, *, min_rate: float = 0.0) -> Iterator[None]:
-    """Within this scope, network operations fail once `seconds` have passed since entry.
+def deadline(seconds: float, *, min_rate: float = 0.0, since: float | None = None) -> Iterator[None]:
+    """Within this scope, network operations fail once `seconds` have passed since entry (or `since`).
 
     The check's deadline ends the scope earlier when it comes first; with `min_rate` (bytes/s), a response
-    body that arrives slower than that fails as stalled (see `body_started`).
+    body that arrives slower than that fails as stalled (see `body_started`). `since` (a `time.monotonic()`
+    value) starts the deadline earlier: the client's wait for `--registry-max-rps` counts against it.
     """
-    end, reason = time.monotonic() + seconds, f"request deadline of {seconds:g} s exceeded"
+    start = time.monotonic() if since is None else since
+    end, reason = start + seconds, f"request deadline of {seconds:g} s exceeded"
     check = _CHECK_END.get()
     if check is not None and check[0] < end:
         end, reason = check[0], f"check deadline of {check[1]:g} s exceeded (--registry-check-deadline)"

@@ -2,7 +2,8 @@
 
 The schema says what each field must look like; the code checks what a schema cannot: the counts add up
 to the checks, the `cleanup` block's counts add up to the leftovers it lists, the `settle` block's polled
-reads match the lags it lists, and the verdict is the worst
+reads match the lags it lists, the `requests` block keeps to its own limits (no more sent than
+`max_requests`, waits and refusals only with a limit), and the verdict is the worst
 counted outcome (`raw_verdict` when an expectations file was used: `verdict` then discounts what the file
 expected, but never an unexpected failure). Every
 consumer of a results document (the HTML writer, compare) calls `validate_results` first, so a malformed
@@ -57,6 +58,7 @@ def problems_of(document: object) -> list[str]:
             problems.append(f"$.verdict is {document['verdict']!r} but a check ended {floor!r} unexpectedly")
     problems += cleanup_problems(document.get("cleanup"))
     problems += settle_problems(document.get("settle"))
+    problems += requests_problems(document.get("requests"))
     ids = Counter(check["nodeid"] for check in checks)
     duplicated = sorted(nodeid for nodeid, number in ids.items() if number > 1)
     if duplicated:
@@ -78,6 +80,23 @@ def settle_problems(block: dict[str, Any] | None) -> list[str]:
         largest = max(lags) if lags else None
         if tally["max_lag_seconds"] != largest:
             problems.append(f"{where}.max_lag_seconds is not the largest of lags_seconds")
+    return problems
+
+
+def requests_problems(block: dict[str, Any] | None) -> list[str]:
+    """What the schema cannot say about the `requests` block: it keeps within the limits it names."""
+    if block is None:
+        return []
+    problems = []
+    if block["waited"] > block["sent"]:
+        problems.append(f"$.requests: {block['waited']} requests waited but only {block['sent']} were sent")
+    if block["max_rps"] is None and (block["waited"] or block["waited_seconds"]):
+        problems.append("$.requests: requests waited for a rate cap but max_rps is null")
+    if block["max_requests"] is not None and block["sent"] > block["max_requests"]:
+        problems.append(f"$.requests: {block['sent']} requests sent, more than max_requests "
+                        f"{block['max_requests']}")
+    if block["refused"] and block["max_rps"] is None and block["max_requests"] is None:
+        problems.append("$.requests: requests were refused but no limit is set")
     return problems
 
 

@@ -57,7 +57,7 @@ def _invalid_names(namespace: str) -> dict[str, str]:
         "triple underscore": f"{namespace}/a___b",
         "mixed separators": f"{namespace}/a._b",
         "illegal character": f"{namespace}/a!b",
-        "encoded dot-dot component": f"{namespace}/%2e%2e/abc",
+        "encoded dot-dot component": f"{namespace}/a/%2e%2e/abc",  # resolved, still inside the namespace
     }
     for reason, name in names.items():
         if spec_grammar.is_valid_name(name.replace("%2e", ".")):
