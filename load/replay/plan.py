@@ -14,6 +14,9 @@ Mapping (deterministic from the trace):
   an unknown upload session, a `missing/` repository); recorded 401s are sent without credentials when
   the target requires them and are otherwise marked not reproducible (still sent, never faked);
 - DELETEs get their own seeded victims, so they never remove what later reads need;
+- a manifest read that the client of a manifest PUT of the same reference sent at the same recorded moment
+  (logs keep whole seconds: the order within one is the log's) runs after that PUT, in its chain, so a
+  registry that is rewriting the tag is not read mid-write by a request the client sent after it;
 - upload sessions (POST, PATCHes, closing PUT) are one chain that runs in order; a session whose POST is
   not in the trace gets an added POST (reported as added, not as a trace request).
 
@@ -123,6 +126,7 @@ class _Builder:
         self.sessions: dict[tuple[str, str], int] = {}
         self.pending: dict[str, list[tuple[str | None, int]]] = defaultdict(list)
         self.session_blob: dict[int, str] = {}
+        self.last_put: dict[tuple[str, str], tuple[str | None, float, int]] = {}
 
     # ---- names ------------------------------------------------------------------------------------
 
@@ -212,9 +216,13 @@ class _Builder:
         key = f"m:{step.repo}:{ref}:{version}"
         tag = None if by_digest else self.tag(ref)
         step.ref_kind, step.ref = ("manifest", key) if by_digest else ("tag", tag)
-        self.attach(step)
+        write = self.last_put.get((step.repo, ref))
+        same_moment = write is not None and record.method != "PUT" and write[0] == record.client \
+            and write[1] == step.due
+        self.attach(step, write[2] if same_moment and write is not None else None)
         sizes = self.plan.manifest_sizes
         if record.method == "PUT":
+            self.last_put[(step.repo, ref)] = (record.client, step.due, step.chain)
             step.body_manifest = key
             self.plan.manifest_repos.setdefault(step.repo, set()).add(step.chain)
             if record.request_size:

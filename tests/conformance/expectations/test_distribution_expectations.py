@@ -74,8 +74,7 @@ DEVIATIONS: dict[int, tuple[tuple[str, str], ...]] = {
          ("test_errors.py::test_malformed_digest_is_refused[manifest GET]", "server-error-for-client-error")),
     # A 4xx body MAY be in any format: a plain-text 404 for an upper-case name is a legal refusal.
     12: (("test_grammar.py::test_invalid_repository_name_is_refused_on_pull[upper-case]", PASSED),
-         ("test_properties_bad_input.py::test_any_invalid_repository_name_gets_a_4xx_with_an_allowed_code",
-          "name-grammar")),
+         ("test_grammar.py::test_invalid_repository_name_is_refused_on_push[upper-case]", PASSED)),
 }
 """real-peers.md deviation number -> (check id, the rule it shows, "unsupported" or "passed") on 2.8.2."""
 

@@ -83,3 +83,16 @@ def test_shares_partition_the_trace() -> None:
     store = ContentStore(ContentPool(1024 * 1024), plan.blob_sizes, plan.manifest_sizes)
     pairs = list(seed_steps(plan, store))
     assert pairs[0][1].method == "POST" and pairs[-1][1].method == "PUT"
+
+
+def test_a_read_of_a_tag_its_client_put_in_the_same_second_runs_after_the_put() -> None:
+    plan = plan_of("combined.log")  # 13:55:40: the client PUTs manifests/latest, then GETs it
+    put = next(s for s in plan.steps if s.method == "PUT" and s.kind == "manifest")
+    get = next(s for s in plan.steps if s.method == "GET" and s.kind == "manifest" and s.ref == put.ref)
+    chain = plan.chains[put.chain]
+    assert get.chain == put.chain and chain.index(plan.steps.index(get)) > chain.index(plan.steps.index(put))
+    records = finish([Record(0.0, "PUT", "/v2/a/manifests/v1", 201, request_size=500, client="c1"),
+                      Record(0.0, "GET", "/v2/a/manifests/v1", 200, size=500, client="c2"),
+                      Record(1.0, "GET", "/v2/a/manifests/v1", 200, size=500, client="c1")])
+    steps = build_plan(records, namespace="n").steps
+    assert len({step.chain for step in steps}) == 3  # another client, or a later moment: not chained
