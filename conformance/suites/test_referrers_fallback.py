@@ -144,7 +144,6 @@ def _start(ws: Workspace, tag: str, pushed: Manifest, before: Manifest | None) -
     return index_from_bytes(pulled.content, document)
 
 
-
 def _check_tag_list(workspace: Workspace, held: set[str]) -> None:
     """The repository's tag list holds exactly `held` (read again within the settle time until it does)."""
     what = f"tags/list of {workspace.repo}"
