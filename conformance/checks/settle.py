@@ -34,6 +34,7 @@ from typing import Any
 
 from conformance.checks.settle_tally import RUN_SETTLE, ListKind, SettleTally
 from conformance.client import Response
+from conformance.client.links import LinkHeaderError, next_link
 from conformance.options import DEFAULT_SETTLE_TIME
 from conformance.verdicts import note
 
@@ -132,7 +133,11 @@ def _document(response: Response) -> dict[str, Any] | None:
 
 
 def _paged(response: Response) -> bool:
-    return any('rel="next"' in value or "rel=next" in value for value in response.headers.get_list("link"))
+    """Whether the answer links a next page (a Link it cannot parse counts: the check judges that Link)."""
+    try:
+        return next_link(response.headers.get_list("link"), str(response.url)) is not None
+    except LinkHeaderError:
+        return True
 
 
 def listed_tags(response: Response) -> list[str] | None:
