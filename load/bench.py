@@ -33,11 +33,13 @@ from conformance.registries import (
     start_distribution,
     start_reference_server,
 )
+from load import bench_settled_cpu
 from load.bench_client import CellPlan, CellResult, delete_blobs, merge_into, run_pull_cell, run_push_cell
 from load.bench_cpu import (
     CpuSnapshot,
     cpu_snapshot,
     page_cache_write_seconds_per_256mib,
+    settle,
     sha256_seconds_per_256mib,
 )
 from load.bench_memory import MemoryResult, measure_memory
@@ -63,6 +65,7 @@ DEFAULT_CONCURRENCY = "1,8"
 MAX_DURATION = 120.0
 MAX_COUNT = 100_000
 MAX_ROUNDS = 10
+MAX_SETTLED_PUSHES = 50
 PUSH_NOTE = (
     "push = POST /blobs/uploads/ + PUT <Location>&digest= with the whole body streamed in 1 MiB slices "
     "(monolithic, like real clients sending a whole blob); pull = GET verified by length and sha256; "
@@ -70,7 +73,6 @@ PUSH_NOTE = (
     "dirty pages are flushed (sync) before every cell, and clean page cache is dropped before every push "
     "cell when the machine allows it (see `settle`)."
 )
-DROP_CACHES = Path("/proc/sys/vm/drop_caches")
 
 
 def default_count(size: int) -> int:
@@ -98,6 +100,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--json", type=Path, default=None, help="write all figures to this JSON file")
     add("--keep-page-cache", action="store_true",
         help="never drop the clean page cache before push cells (see the module's `settle`)")
+    add("--settled-pushes", type=int, default=None,
+        help="pushes of the largest size per registry, one at a time on a settled machine, for the CPU "
+             "per 256 MiB figure the targets are judged on (load/bench_settled_cpu.py; default 8, 0 skips)")
     add("--quick", action="store_true", help="tiny sizes and counts: a smoke run in seconds")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -112,6 +117,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args.duration = args.duration if args.duration is not None else (1.0 if quick else 4.0)
     if quick and args.count is None:
         args.count = 6
+    if args.settled_pushes is None:
+        args.settled_pushes = 2 if quick else 8
+    if not 0 <= args.settled_pushes <= MAX_SETTLED_PUSHES:
+        parser.error(f"--settled-pushes must be in [0, {MAX_SETTLED_PUSHES}]")
     if not 1 <= args.rounds <= MAX_ROUNDS:
         parser.error(f"--rounds must be in [1, {MAX_ROUNDS}]")
     if not 0 < args.duration <= MAX_DURATION:
@@ -131,33 +140,6 @@ def start_registries(stack: ExitStack, workers: int | None) -> dict[str, Registr
     ours = stack.enter_context(start_reference_server(extra_args=extra))
     theirs = stack.enter_context(start_distribution())
     return {OURS: ours, DISTRIBUTION: theirs}
-
-
-def settle(drop_page_cache: bool = False) -> bool:
-    """Flush dirty pages before a cell; before push cells also drop the clean page cache if allowed.
-
-    The flush keeps one registry's writeback from slowing the next cell down. The drop removes two effects
-    of earlier cells that would otherwise land on whichever registry pushes next (measured with `perf` on
-    the project's 2-core VM):
-    - page cache growing into never-touched guest memory costs the kernel ~10x more than reusing freed
-      pages: a bare 1 MiB `write` loop (no HTTP, no hashing) falls from 3.8 GiB/s to ~300 MiB/s once
-      ~4 GiB of blobs stay cached, and runs at 2-4 GiB/s in every round when the cache is dropped first;
-    - the blobs deleted after each cell leave thousands of recently deleted inodes whose inode-table
-      blocks stay cached; ext4's inode allocator then skips each of them (kernel `recently_deleted`, the
-      top kernel symbol), so creating files gets slower: our 4 KiB push at concurrency 8 ran at ~500-770
-      ops/s with the cache kept and ~1200-1270 with it dropped (distribution, ~5x slower per push, barely
-      moved).
-    Pull cells keep the cache, like a registry serving a blob it just received. Returns whether the cache
-    was dropped (it needs root; otherwise only the flush happens).
-    """
-    os.sync()
-    if not drop_page_cache:
-        return False
-    try:
-        DROP_CACHES.write_text("1\n")
-    except OSError:
-        return False
-    return True
 
 
 PAGE_CACHE_WAIT = 3.0
@@ -246,6 +228,20 @@ def problems(rows: Sequence[Row], memory: dict[str, MemoryResult]) -> list[str]:
     return found
 
 
+def scale_lines(sha256_before: float, sha256_after: float, page_cache: dict[str, dict[str, float]]) -> str:
+    """What sha256 and a page-cache write of 256 MiB cost on the machine, before and after the cells."""
+    first, last = page_cache["before_the_cells"], page_cache["after_the_cells"]
+    return "\n".join([
+        f"  for scale, sha256 of 256 MiB alone on this machine now (one thread, hot buffer): "
+        f"{sha256_before:.3f} s before the cells, {sha256_after:.3f} s after",
+        f"  and writing 256 MiB into the page cache, just after a settle / {PAGE_CACHE_WAIT:.0f} s later: "
+        f"{first['just_after_settle']:.3f} / {first['seconds_later']:.3f} s before the cells, "
+        f"{last['just_after_settle']:.3f} / {last['seconds_later']:.3f} s after",
+        "  (every push pays both; on a VM whose host takes back free guest memory the page-cache "
+        "figure can grow in the course of a run, for both registries)",
+    ])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; print the tables; return the exit status."""
     args = parse_args(argv)
@@ -265,9 +261,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ours: {registries[OURS].url}  distribution: {registries[DISTRIBUTION].url}", file=sys.stderr)
         rows, cache_dropped = run_rows(registries, pool, args)
         page_cache["after_the_cells"] = page_cache_figures(hash_buffer, args.keep_page_cache)
+        settled = bench_settled_cpu.measure(
+            registries, pool, max(args.sizes), args.settled_pushes, drop_page_cache=not args.keep_page_cache)
         memory = run_memory(registries, pool, args.memory_size) if args.memory_size else {}
 
-    targets = evaluate_targets(rows, memory)
+    targets = evaluate_targets(rows, memory, settled.target_figures(OURS, DISTRIBUTION))
     load_after = os.getloadavg()[0]
     sha256_after = sha256_seconds_per_256mib(hash_buffer)
     print(PUSH_NOTE)
@@ -283,14 +281,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("server CPU per 256 MiB pushed (push cells of the largest size, scaled; "
           "ratio = distribution / ours):")
     print(render_push_cpu(push_cpu))
-    print(f"  for scale, sha256 of 256 MiB alone on this machine now (one thread, hot buffer): "
-          f"{sha256_before:.3f} s before the cells, {sha256_after:.3f} s after")
-    first, last = page_cache["before_the_cells"], page_cache["after_the_cells"]
-    print(f"  and writing 256 MiB into the page cache, just after a settle / {PAGE_CACHE_WAIT:.0f} s later: "
-          f"{first['just_after_settle']:.3f} / {first['seconds_later']:.3f} s before the cells, "
-          f"{last['just_after_settle']:.3f} / {last['seconds_later']:.3f} s after")
-    print("  (every push pays both; on a VM whose host takes back free guest memory the page-cache "
-          "figure can grow in the course of a run, for both registries)")
+    print(scale_lines(sha256_before, sha256_after, page_cache))
+    if args.settled_pushes:
+        print()
+        print(f"server CPU per 256 MiB push, one {format_size(settled.size)} push at a time after a settle "
+              "(the figure the CPU targets use; see load/bench_settled_cpu.py):")
+        print(settled.render(OURS, DISTRIBUTION))
     if memory:
         print()
         print(f"server RSS (process tree) around one {format_size(args.memory_size)} push + verified pull:")
@@ -299,6 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("targets:")
     print(render_targets(targets))
     found = problems(rows, memory)
+    found.extend(settled.failures())
     for line in found:
         print(f"FAILURE: {line}")
     if args.json:
@@ -314,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
             "rows": [row.as_json() for row in rows],
             "push_cpu_per_256mib": push_cpu,
+            "settled_push_cpu_per_256mib": settled.as_json(OURS, DISTRIBUTION),
             "sha256_seconds_per_256mib": {"before": round(sha256_before, 3), "after": round(sha256_after, 3)},
             "page_cache_write_seconds_per_256mib": page_cache,
             "memory": {name: memory_json(result) for name, result in memory.items()},

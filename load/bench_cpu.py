@@ -26,6 +26,7 @@ from pathlib import Path
 from load.bench_memory import process_tree
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+DROP_CACHES = Path("/proc/sys/vm/drop_caches")
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,23 @@ class CpuSnapshot:
         return CpuSnapshot(self.server - earlier.server, self.client - earlier.client)
 
 
-def tree_cpu_seconds(root_pid: int) -> float:
-    """User + system CPU seconds of `root_pid` and its live descendants (vanished ones count as 0)."""
-    total = 0
+def tree_cpu_times(root_pid: int) -> tuple[float, float]:
+    """User and system CPU seconds of `root_pid` and its live descendants (vanished ones count as 0)."""
+    user = system = 0
     for pid in process_tree(root_pid):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+            utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of stat
         except (OSError, IndexError, ValueError):
             continue
-    return total / CLOCK_TICKS
+        user, system = user + utime, system + stime
+    return user / CLOCK_TICKS, system / CLOCK_TICKS
+
+
+def tree_cpu_seconds(root_pid: int) -> float:
+    """User + system CPU seconds of `root_pid` and its live descendants."""
+    user, system = tree_cpu_times(root_pid)
+    return user + system
 
 
 def cpu_snapshot(server_pid: int) -> CpuSnapshot:
@@ -84,3 +92,30 @@ def page_cache_write_seconds_per_256mib(directory: str, buffer: bytes | memoryvi
         os.close(fd)
         os.unlink(path)
     return spent * (256 << 20) / (repeats * len(view))
+
+
+def settle(drop_page_cache: bool = False) -> bool:
+    """Flush dirty pages before a cell; before push cells also drop the clean page cache if allowed.
+
+    The flush keeps one registry's writeback from slowing the next cell down. The drop removes two effects
+    of earlier cells that would otherwise land on whichever registry pushes next (measured with `perf` on
+    the project's 2-core VM):
+    - page cache growing into never-touched guest memory costs the kernel ~10x more than reusing freed
+      pages: a bare 1 MiB `write` loop (no HTTP, no hashing) falls from 3.8 GiB/s to ~300 MiB/s once
+      ~4 GiB of blobs stay cached, and runs at 2-4 GiB/s in every round when the cache is dropped first;
+    - the blobs deleted after each cell leave thousands of recently deleted inodes whose inode-table
+      blocks stay cached; ext4's inode allocator then skips each of them (kernel `recently_deleted`, the
+      top kernel symbol), so creating files gets slower: our 4 KiB push at concurrency 8 ran at ~500-770
+      ops/s with the cache kept and ~1200-1270 with it dropped (distribution, ~5x slower per push, barely
+      moved).
+    Pull cells keep the cache, like a registry serving a blob it just received. Returns whether the cache
+    was dropped (it needs root; otherwise only the flush happens).
+    """
+    os.sync()
+    if not drop_page_cache:
+        return False
+    try:
+        DROP_CACHES.write_text("1\n")
+    except OSError:
+        return False
+    return True

@@ -219,8 +219,44 @@ def memory_json(result: MemoryResult) -> dict[str, object]:
 FLAT_MEMORY_MIB = 64.0
 
 
-def evaluate_targets(rows: Sequence[Row], memory: dict[str, MemoryResult]) -> list[dict[str, object]]:
-    """The project's speed targets, each with the measured ratio (or growth) and whether it is met."""
+def _cpu_targets(rows: Sequence[Row], settled: tuple[float, float | None] | None) -> list[dict[str, object]]:
+    """The CPU-per-256-MiB targets: on the settled pushes' medians where measured, else on the push cells."""
+    ceiling: float | None
+    ratio: float | None
+    if settled is not None:
+        label, ceiling, ratio = "settled pushes, median", round(settled[0], 3), settled[1]
+    else:
+        cpu = push_cpu_per_256mib(rows)
+        if not cpu:
+            return []
+        largest = max(row.size for row in rows)
+        label = f"{format_size(largest)} push cells"
+        ours_cpu = [value for entry in cpu if isinstance(value := entry[OURS], float)]
+        cpu_ratios = [value for entry in cpu if isinstance(value := entry["ratio"], float)]
+        ceiling = max(ours_cpu) if ours_cpu else None
+        ratio = min(cpu_ratios) if cpu_ratios else None
+    return [
+        {
+            "target": f"server CPU per 256 MiB ({label}) <= {PUSH_CPU_TARGET_SECONDS} s",
+            "measured": ceiling,
+            "met": ceiling is not None and ceiling <= PUSH_CPU_TARGET_SECONDS,
+        },
+        {
+            "target": f"server CPU per 256 MiB ({label}) >= {PUSH_CPU_TARGET_RATIO:.0f}x less than "
+                      "distribution",
+            "measured": None if ratio is None else round(ratio, 2),
+            "met": ratio is not None and ratio >= PUSH_CPU_TARGET_RATIO,
+        },
+    ]
+
+
+def evaluate_targets(rows: Sequence[Row], memory: dict[str, MemoryResult],
+                     settled: tuple[float, float | None] | None = None) -> list[dict[str, object]]:
+    """The project's speed targets, each with the measured ratio (or growth) and whether it is met.
+
+    `settled` is (our median CPU per 256 MiB, distribution / ours) from `load.bench_settled_cpu`; without
+    it the CPU targets are judged on the push cells of the largest size (which carry page-cache growth).
+    """
     largest = max((row.size for row in rows), default=0)
     smallest = min((row.size for row in rows), default=0)
 
@@ -241,24 +277,7 @@ def evaluate_targets(rows: Sequence[Row], memory: dict[str, MemoryResult]) -> li
         measured = ratios(size, op)
         worst = min(measured) if measured else None
         targets.append({"target": name, "measured": worst, "met": worst is not None and worst >= wanted})
-    cpu = push_cpu_per_256mib(rows)
-    if cpu:
-        label = f"{format_size(largest)} push"
-        ours_cpu = [value for entry in cpu if isinstance(value := entry[OURS], float)]
-        cpu_ratios = [value for entry in cpu if isinstance(value := entry["ratio"], float)]
-        ceiling = max(ours_cpu) if ours_cpu else None
-        ratio = min(cpu_ratios) if cpu_ratios else None
-        targets.append({
-            "target": f"server CPU per 256 MiB ({label}) <= {PUSH_CPU_TARGET_SECONDS} s",
-            "measured": ceiling,
-            "met": ceiling is not None and ceiling <= PUSH_CPU_TARGET_SECONDS,
-        })
-        targets.append({
-            "target": f"server CPU per 256 MiB ({label}) >= {PUSH_CPU_TARGET_RATIO:.0f}x less than "
-                      "distribution",
-            "measured": ratio,
-            "met": ratio is not None and ratio >= PUSH_CPU_TARGET_RATIO,
-        })
+    targets.extend(_cpu_targets(rows, settled))
     if OURS in memory:
         ours = memory[OURS]
         flat = f"growth < {FLAT_MEMORY_MIB:.0f} MiB"
