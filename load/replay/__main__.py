@@ -33,6 +33,7 @@ from load.content import ContentPool
 from load.options import OptionError, parse_size
 from load.replay import formats, generate, models
 from load.replay.engine import EngineSettings, SeedError, generator_verdict, probe_auth, replay
+from load.replay.model import ModelError
 from load.replay.plan import DEFAULT_OBJECT_SIZE, DEFAULT_UPLOAD_SIZE, build_plan
 from load.replay.records import TraceError, header, write_jsonl
 from load.replay.report import write_cli_run
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             parser().print_usage(sys.stderr)
             return 2
         return run_replay(args)
-    except (TraceError, OptionError, TargetError, models.ModelError) as exc:
+    except (TraceError, OptionError, TargetError, ModelError) as exc:
         sys.stderr.write(f"load.replay: {exc}\n")
         return 2
     except (SeedError, RegistryStartError) as exc:

@@ -1,4 +1,4 @@
-"""A trace from a workload model (`models.py`): sessions of docker-like pulls and pushes on a bursty clock.
+"""A trace from a workload model (`model.py`): sessions of docker-like pulls and pushes on a bursty clock.
 
 Session arrivals are a Poisson process whose rate is multiplied by `burst_factor` while a two-state
 (ON/OFF) Markov chain is ON, `burst_share` of the time on average, bursts lasting `burst_mean_s` on
@@ -7,10 +7,11 @@ average. Each session picks a repository by Zipf popularity (`zipf_s`; 0 = unifo
 - a pull (`pull_share` of sessions): HEAD the manifest by tag (when `head_before_get`), GET it, GET the
   config and every layer the client does not hold (`cached_share`); `missing_share` of pulls ask for a tag
   that does not exist and stop at the 404;
-- a push: for each layer of a new image (`layers_min`..`layers_max`, sizes from `layer_sizes` or a
-  log-normal of `layer_median`/`layer_sigma`), HEAD the blob when `push_head` (200 for the
-  `existing_share` the repository already holds, which are not uploaded), then POST, PATCH (when
-  `chunked_push`) and PUT ?digest=; the config the same; then PUT the manifest under a new tag.
+- a push: for each layer of a new image (`layer_counts` layers, else uniform in `layers_min`..`layers_max`;
+  sizes from `layer_sizes` or a log-normal of `layer_median`/`layer_sigma`), HEAD the blob when
+  `push_head` (200 for the `existing_share` the repository already holds, which are not uploaded), then
+  POST, PATCH (when `chunked_push`) and PUT ?digest=; the config the same; then PUT the manifest under a
+  new tag.
 
 Everything is drawn from one `random.Random(seed)`: the same model, seed and size give the same trace.
 Images of a repository keep their layers, so every digest always has the same size.
@@ -23,7 +24,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 
-from load.replay.models import DEFAULT_REQUESTS, Model
+from load.replay.model import DEFAULT_REQUESTS, CountMix, Model
 from load.replay.records import Record, finish
 
 
@@ -82,7 +83,11 @@ class Generator:
         return max(1, int(self.rng.lognormvariate(math.log(median), sigma)))
 
     def new_image(self, repo: Repo, reuse: bool) -> Image:
-        count = self.rng.randint(int(self.model["layers_min"]), int(self.model["layers_max"]))
+        counts = self.model["layer_counts"]
+        if isinstance(counts, CountMix):
+            count = counts.pick(self.rng)
+        else:
+            count = self.rng.randint(int(self.model["layers_min"]), int(self.model["layers_max"]))
         layers = []
         for _ in range(count):
             if reuse and repo.layers and self.rng.random() < self.model["existing_share"]:

@@ -6,6 +6,7 @@ fixed seeds keep every run identical.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from pathlib import Path
@@ -13,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from load.replay import models
+from load.replay import models, presets_ibm
 from load.replay.__main__ import main
 from load.replay.generate import generate, lognormal_cdf, zipf_weights
+from load.replay.model import HARNESS, CountMix, Model, ModelError
 from load.replay.plan import op_of
 from load.replay.records import Record, classify, read_jsonl, status_class
 
@@ -37,16 +39,25 @@ def layer_sizes(records: list[Record]) -> list[int]:
     return list(sizes.values())
 
 
+MIX_REQUESTS: dict[str, int] = {}
+
+
+@functools.cache
+def preset_trace(name: str, seed: int, requests: int) -> list[Record]:
+    """A generated trace of an unmodified preset, shared by the tests that measure it."""
+    return generate(models.preset(name), seed=seed, requests=requests)
+
+
 @pytest.mark.parametrize("name", sorted(models.PRESETS))
 def test_request_mix_matches_the_model(name: str) -> None:
     model = models.preset(name)
-    records = generate(model, seed=11, requests=N)
-    measured, expected = mix(records), model.expected_mix()
+    n = MIX_REQUESTS.get(name, N)
+    measured, expected = mix(preset_trace(name, 11, n)), model.expected_mix()
     assert set(measured) == set(expected)
     for key, share in expected.items():
-        # requests come in sessions (not independent): 5 standard errors of a share over N/2 draws; a pull
+        # requests come in sessions (not independent): 5 standard errors of a share over n/2 draws; a pull
         # share of 0.85 instead of fast18-shape's 0.9 is more than twice this far off
-        tolerance = 5 * math.sqrt(share * (1 - share) / (N / 2))
+        tolerance = 5 * math.sqrt(share * (1 - share) / (n / 2))
         assert abs(measured[key] - share) <= tolerance, (key, measured[key], share, tolerance)
 
 
@@ -117,18 +128,22 @@ def test_every_parameter_names_its_source_and_whether_it_was_verified() -> None:
     for model in models.PRESETS.values():
         for name, param in model.params.items():
             assert param.source and param.says, (model.name, name)
-    assert all(not p.verified for p in models.FAST18_SHAPE.params.values())  # numbers not read from the paper
+    assert all(not p.verified for p in presets_ibm.FAST18_SHAPE.params.values())  # not read from the paper
     # every reported figure quotes its source, and only its source's verified parameters cite it
-    for figure in models.IBM_DAL.reported:
-        assert figure.quote and figure.source in (models.BOLT, models.DRAFT), figure
-    assert all(p.source == models.HARNESS for p in models.IBM_DAL.params.values() if not p.verified)
+    sources = [(presets_ibm.IBM_DAL, (presets_ibm.BOLT, presets_ibm.DRAFT, presets_ibm.READER))]
+    for model, cited in sources:
+        assert model.reported
+        for figure in model.reported:
+            assert figure.quote and figure.source in cited[:2], figure
+        assert all(p.source == HARNESS for p in model.params.values() if not p.verified), model.name
+        assert all(p.source in cited for p in model.params.values() if p.verified), model.name
     # a lead from a third-party summary is never a verified value
-    leads = [p for m in models.PRESETS.values() for p in m.params.values() if models.SUMMARY in p.says]
+    leads = [p for m in models.PRESETS.values() for p in m.params.values() if presets_ibm.SUMMARY in p.says]
     assert leads and not any(p.verified for p in leads)
     assert "NOT verified" in text and "shared/notes/load-testing.md" in text
 
 
-def reported_figures(model: models.Model, records: list[Record]) -> dict[str, float]:
+def reported_figures(model: Model, records: list[Record]) -> dict[str, float]:
     """The figures a `Reported` names, measured on a generated trace the way the source counts them."""
     config = int(model["config_size"])
     layer_gets = [r.size or 0 for r in records if r.method == "GET" and r.status == 200
@@ -175,3 +190,19 @@ def test_ibm_dal_traces_reproduce_the_reported_figures() -> None:
                                                                      requests=20_000))
     missed = [f.name for f in model.reported if abs(other[f.name] - f.value) > tolerance[f.name]]
     assert len(missed) >= 4, (other, missed)
+
+
+def test_layer_counts_parse_and_override() -> None:
+    mix = CountMix.parse("1:1,8:3,120")
+    assert mix.counts == (1, 8, 120) and mix.weights == (1.0, 3.0, 1.0) and str(mix) == "1:1,8:3,120:1"
+    assert mix.mean() == pytest.approx((1 + 24 + 120) / 5)
+    for bad in ("0:1", "x:1", "3:-1", "3:0", ""):
+        with pytest.raises(ModelError):
+            CountMix.parse(bad)
+    model = models.preset("fast18-shape", ["layer_counts=3:1", "cached_share=0"])
+    assert not model.params["layer_counts"].verified and model.mean_layers() == 3
+    records = generate(model, seed=1, requests=3000)
+    pulls = [r for r in records if r.method == "GET" and classify(r.path).kind == "manifest"]
+    layers = [r for r in records if r.method == "GET" and classify(r.path).kind == "blob"
+              and r.size != int(model["config_size"])]
+    assert pulls and len(layers) == 3 * len(pulls)
