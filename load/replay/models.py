@@ -6,7 +6,9 @@ The presets (each module says what of it was verified against its source; detail
 - `zb-mixed` (`presets_zb.py`): two of zot's `zb` tests combined;
 - `fast18-shape` and `ibm-dal-2017` (`presets_ibm.py`): the IBM Cloud registry traces of FAST '18,
   the first with this project's unverified numbers, the second with the figures Bolt (IEEE CLOUD 2019)
-  reports for one day of them.
+  reports for one day of them;
+- `dockerhub-2019` (`presets_dockerhub.py`): Docker Hub's layer and image sizes, layer counts and pull
+  skew as Zhao et al. measured them in 2017.
 
 Override any parameter with `--set name=value` (numbers; `layer_sizes` as `SIZE:WEIGHT,...`,
 `layer_counts` as `COUNT:WEIGHT,...`).
@@ -18,10 +20,11 @@ from typing import Any
 
 from load.options import OptionError, SizeMix
 from load.replay.model import CountMix, Model, ModelError
+from load.replay.presets_dockerhub import DOCKERHUB
 from load.replay.presets_ibm import FAST18_SHAPE, IBM_DAL
 from load.replay.presets_zb import ZB_MIXED
 
-PRESETS = {model.name: model for model in (ZB_MIXED, FAST18_SHAPE, IBM_DAL)}
+PRESETS = {model.name: model for model in (ZB_MIXED, FAST18_SHAPE, IBM_DAL, DOCKERHUB)}
 
 
 def _parse(key: str, current: Any, text: str) -> Any:

@@ -10,7 +10,7 @@ from tests.load.locust_runs import REPO_ROOT
 LOCUST_FREE = ["load.replay", "load.replay.records", "load.replay.formats", "load.replay.plan",
                "load.replay.synthetic", "load.replay.exchange", "load.replay.stats", "load.replay.report",
                "load.replay.share", "load.replay.model", "load.replay.models", "load.replay.presets_zb",
-               "load.replay.presets_ibm", "load.replay.generate",
+               "load.replay.presets_ibm", "load.replay.presets_dockerhub", "load.replay.generate",
                "load.replay.engine",
                "load.replay.__main__"]
 
