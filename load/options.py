@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,29 @@ def _size(flag: str, text: str) -> int:
         raise OptionError(f"{flag}: {exc}") from exc
 
 
+def parse_weighted(text: str, flag: str,
+                   value: Callable[[str], int]) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """Values and weights of `VALUE[:WEIGHT],...`: a missing weight is 1, none negative, one positive.
+
+    `value` parses one value and raises OptionError for a bad one; every message names `flag`.
+    """
+    values: list[int] = []
+    weights: list[float] = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        value_text, _, weight_text = item.partition(":")
+        try:
+            weight = float(weight_text) if weight_text else 1.0
+        except ValueError as exc:
+            raise OptionError(f"{flag}: bad weight in {item!r}") from exc
+        if weight < 0:
+            raise OptionError(f"{flag}: negative weight in {item!r}")
+        values.append(value(value_text))
+        weights.append(weight)
+    if not values or sum(weights) <= 0:
+        raise OptionError(f"{flag}: nothing with a positive weight in {text!r}")
+    return tuple(values), tuple(weights)
+
+
 @dataclass(frozen=True)
 class SizeMix:
     """Blob sizes with relative weights, e.g. `1MiB:20,10MiB:70,100MiB:10`."""
@@ -64,21 +88,8 @@ class SizeMix:
     @classmethod
     def parse(cls, text: str) -> SizeMix:
         """Parse `SIZE[:WEIGHT],...`; a missing weight is 1."""
-        sizes: list[int] = []
-        weights: list[float] = []
-        for item in filter(None, (part.strip() for part in text.split(","))):
-            size_text, _, weight_text = item.partition(":")
-            try:
-                weight = float(weight_text) if weight_text else 1.0
-            except ValueError as exc:
-                raise OptionError(f"--blob-sizes: bad weight in {item!r}") from exc
-            if weight < 0:
-                raise OptionError(f"--blob-sizes: negative weight in {item!r}")
-            sizes.append(_size("--blob-sizes", size_text))
-            weights.append(weight)
-        if not sizes or sum(weights) <= 0:
-            raise OptionError(f"--blob-sizes: no sizes with a positive weight in {text!r}")
-        return cls(tuple(sizes), tuple(weights))
+        sizes, weights = parse_weighted(text, "--blob-sizes", lambda size: _size("--blob-sizes", size))
+        return cls(sizes, weights)
 
     def pick(self, rng: random.Random) -> int:
         """Draw one size according to the weights."""

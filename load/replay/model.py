@@ -13,6 +13,8 @@ import random
 from dataclasses import dataclass, replace
 from typing import Any
 
+from load.options import OptionError, parse_weighted
+
 HARNESS = "registry-harness choice (no published value)"
 DEFAULT_REQUESTS = 2000
 
@@ -31,6 +33,16 @@ class Param:
     verified: bool
 
 
+def _count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError as exc:
+        raise OptionError(f"layer_counts: not a whole number of layers: {text!r}") from exc
+    if count < 1:
+        raise OptionError(f"layer_counts: an image has at least one layer, got {count}")
+    return count
+
+
 @dataclass(frozen=True)
 class CountMix:
     """Layers per image with relative weights, e.g. `1:2,8:30,120:1` (`--set layer_counts=...`)."""
@@ -40,22 +52,12 @@ class CountMix:
 
     @classmethod
     def parse(cls, text: str) -> CountMix:
-        """Parse `COUNT:WEIGHT,...`; every count a positive integer, every weight >= 0, one positive."""
-        counts: list[int] = []
-        weights: list[float] = []
-        for item in filter(None, (part.strip() for part in text.split(","))):
-            count_text, _, weight_text = item.partition(":")
-            try:
-                count, weight = int(count_text), float(weight_text or "1")
-            except ValueError as exc:
-                raise ModelError(f"layer_counts: bad COUNT:WEIGHT {item!r}") from exc
-            if count < 1 or weight < 0:
-                raise ModelError(f"layer_counts: a count must be >= 1 and a weight >= 0, got {item!r}")
-            counts.append(count)
-            weights.append(weight)
-        if not counts or sum(weights) <= 0:
-            raise ModelError(f"layer_counts: no count with a positive weight in {text!r}")
-        return cls(tuple(counts), tuple(weights))
+        """Parse `COUNT[:WEIGHT],...`: every count a positive integer (weights as for `SizeMix`)."""
+        try:
+            counts, weights = parse_weighted(text, "layer_counts", _count)
+        except OptionError as exc:
+            raise ModelError(str(exc)) from exc
+        return cls(counts, weights)
 
     def pick(self, rng: random.Random) -> int:
         """Draw one layer count according to the weights."""
