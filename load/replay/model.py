@@ -72,7 +72,7 @@ class CountMix:
 
 @dataclass(frozen=True)
 class Reported:
-    """A figure a source reports about a real trace, which a model's generated traces must reproduce."""
+    """A figure a source reports about real registry traffic or content, which generated traces reproduce."""
 
     name: str
     value: float
