@@ -1,8 +1,9 @@
 """The `dockerhub-2019` preset: Docker Hub's images as the 2017 analysis by Zhao et al. measured them.
 
-Zhao, Tarasov, Albahar, Anwar et al. downloaded the latest image of every Docker Hub repository they
-could crawl (355,319 images, 1,792,609 compressed layers, 47 TB) and published the analysis as "Large-
-Scale Analysis of the Docker Hub Dataset" (IEEE CLUSTER 2019). That paper's body could not be read
+Zhao, Tarasov, Albahar, Anwar et al. crawled Docker Hub's list of repositories and downloaded the
+"latest" image of each (355,319 images of 457,627 unique repositories, 1,792,609 compressed layers,
+47 TB) and published the analysis as "Large-Scale Analysis of the Docker Hub Dataset" (IEEE CLUSTER
+2019). That paper's body could not be read
 here (every stored copy stops after its introduction). What was read is the authors' own compiled PDF
 of their IEEE CLOUD 2019 submission on the same dataset ("Slimmer", `SLIMMER`): its compressed layer
 sizes, compressed image sizes and pull skew are this preset's `Reported` figures, quoted verbatim, and
