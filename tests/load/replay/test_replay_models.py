@@ -251,15 +251,16 @@ def test_dockerhub_traces_reproduce_the_reported_figures() -> None:
     assert max(counts.counts) == 120
     records = preset_trace("dockerhub-2019", 11, 300_000)
     measured = hub_figures(model, records)
+    pulled = images_pulled(model, records)
     layers = len([s for s in layer_sizes(records) if s != int(model["config_size"])])
-    images = len(images_pulled(model, records))
+    images = len(pulled)
     pulls = sum(r.method == "HEAD" and classify(r.path).kind == "manifest" for r in records)
 
     def share(p: float, n: int) -> float:
         return 5 * math.sqrt(p * (1 - p) / n)
 
     # the median is checked as the quantile it is: half of the images under 157 MB, within 5 standard errors
-    totals = [sum(sizes) for sizes in images_pulled(model, records).values()]
+    totals = [sum(sizes) for sizes in pulled.values()]
     under_median = sum(total < 157e6 for total in totals) / len(totals)
     assert abs(under_median - 0.5) <= share(0.5, images), under_median
     tolerance = {
@@ -277,7 +278,7 @@ def test_dockerhub_traces_reproduce_the_reported_figures() -> None:
         assert abs(measured[figure.name] - figure.value) <= tolerance[figure.name], (
             figure.name, measured[figure.name], figure.value, tolerance[figure.name])
     # each pulled image is fetched whole: as many layer GETs as its manifest has layers, at most 120
-    assert max(len(sizes) for sizes in images_pulled(model, records).values()) <= 120
+    assert max(len(sizes) for sizes in pulled.values()) <= 120
     # the figures are not met by the other models: ibm-dal-2017's sizes and skew miss most of them
     other = models.preset("ibm-dal-2017", ["cached_share=0"])
     missed = [f.name for f in model.reported
