@@ -16,6 +16,7 @@ Override any parameter with `--set name=value` (numbers; `layer_sizes` as `SIZE:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from load.options import OptionError, SizeMix
@@ -27,18 +28,20 @@ from load.replay.presets_zb import ZB_MIXED
 PRESETS = {model.name: model for model in (ZB_MIXED, FAST18_SHAPE, IBM_DAL, DOCKERHUB)}
 
 
+MIXES: dict[str, Callable[[str], Any]] = {"layer_sizes": SizeMix.parse, "layer_counts": CountMix.parse}
+
+
 def _parse(key: str, current: Any, text: str) -> Any:
-    if key == "layer_counts":
-        return CountMix.parse(text)
+    mix = MIXES.get(key)  # a mix parameter may hold None (unused), so it is known by name, not by value
+    if mix is not None:
+        try:
+            return mix(text)
+        except OptionError as exc:
+            raise ModelError(str(exc)) from exc
     if isinstance(current, bool):
         if text.lower() not in ("true", "false", "1", "0"):
             raise ModelError(f"not a boolean: {text!r}")
         return text.lower() in ("true", "1")
-    if isinstance(current, SizeMix) or current is None:
-        try:
-            return SizeMix.parse(text)
-        except OptionError as exc:
-            raise ModelError(str(exc)) from exc
     try:
         return int(text) if isinstance(current, int) else float(text)
     except ValueError as exc:
